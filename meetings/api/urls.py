@@ -1,0 +1,3 @@
+"""The seed's REST paths for rooms, meetings, recordings, files, transcripts, analytics."""
+
+urlpatterns: list = []

@@ -1,0 +1,79 @@
+"""Rooms (where people meet), meetings (a scheduled or ad-hoc use of a room) and
+revoked room tokens (participants removed by a host)."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from portal.tenancy import TenantOwnedModel
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Room(TenantOwnedModel):
+    class Type(models.TextChoices):
+        MEETING = "meeting"
+        CONFERENCE = "conference"
+        WEBINAR = "webinar"
+        LIVE = "live"
+
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.MEETING)
+    p2p = models.BooleanField(default=True)
+    max_participants = models.PositiveIntegerField(null=True, blank=True)
+    is_private = models.BooleanField(default=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rooms")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "owner", "created_at"], name="room_tenant_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_audience(self) -> bool:
+        """Webinars and live rooms have viewers who must ask to speak."""
+        return self.type in (self.Type.WEBINAR, self.Type.LIVE)
+
+
+class Meeting(TenantOwnedModel):
+    title = models.CharField(max_length=200)
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meetings")
+    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings")
+    transcript_enabled = models.BooleanField(default=False)
+    summary_generated = models.BooleanField(default=False)
+    recording_ids = models.JSONField(default=list, blank=True)
+    scheduled_start = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "host", "created_at"], name="meeting_tenant_host_idx"),
+            models.Index(fields=["tenant", "room"], name="meeting_tenant_room_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoomTokenRevocation(TenantOwnedModel):
+    """A room token (by its ``jti``) that may not join again: its holder was removed."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="revocations")
+    jti = models.CharField(max_length=64)
+    reason = models.CharField(max_length=64, default="removed")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "room", "jti"], name="revocation_unique_jti")
+        ]

@@ -1,0 +1,3 @@
+"""Browser pages of the meetings app."""
+
+urlpatterns: list = []

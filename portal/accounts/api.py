@@ -1,0 +1,85 @@
+"""POST /auth/register and POST /auth/login."""
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.accounts import serializers as s
+from portal.accounts.services import EmailTaken, user_register
+from portal.accounts.tokens import login_token_for
+from portal.api import error_response
+
+
+class AuthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "auth"
+
+    def get_throttles(self):
+        from rest_framework.throttling import ScopedRateThrottle
+
+        return [ScopedRateThrottle()]
+
+
+class RegisterView(AuthView):
+    @extend_schema(
+        request=s.RegisterSerializer,
+        responses={201: s.RegisterResponseSerializer, 400: s.ErrorSerializer, 409: s.ErrorSerializer},
+        summary="Register user",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = s.RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            user = user_register(
+                tenant=request.tenant, email=v["email"], first_name=v["fName"],
+                last_name=v["lName"], phone_number=v["phoneNumber"], country=v["country"],
+                password=v["password"],
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        except EmailTaken:
+            return error_response("User already exists", status.HTTP_409_CONFLICT)
+        return Response(
+            {
+                "success": True,
+                "message": "User created successfully",
+                "data": {"user": s.RegisteredUserSerializer(user).data},
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class LoginView(AuthView):
+    @extend_schema(
+        request=s.LoginSerializer,
+        responses={200: s.TokenSerializer, 400: s.ErrorSerializer, 401: s.ErrorSerializer},
+        summary="User login",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = s.LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, username=data.validated_data["userName"],
+            password=data.validated_data["password"],
+        )
+        # The API is tenant-bound: platform superusers use the admin, not tokens.
+        if user is None or user.tenant_id != request.tenant.id:
+            return error_response("Invalid email or password", status.HTTP_401_UNAUTHORIZED)
+        return Response({"token": login_token_for(user)})
+
+
+class MeView(APIView):
+    """GET /auth/me — the caller's own account (a Parley addition; see docs/api.md)."""
+
+    @extend_schema(responses={200: s.RegisteredUserSerializer, 401: s.ErrorSerializer}, tags=["auth"])
+    def get(self, request):
+        return Response({"success": True, "data": {"user": s.RegisteredUserSerializer(request.user).data}})

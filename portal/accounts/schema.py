@@ -1,0 +1,20 @@
+"""OpenAPI descriptions of Parley's authenticators (bearer JWT, browser session)."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class TenantJWTScheme(OpenApiAuthenticationExtension):
+    target_class = "portal.accounts.tokens.TenantJWTAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "The token of POST /auth/login; valid on its own tenant's host only."}
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = "portal.accounts.tokens.CsrfSessionAuthentication"
+    name = "sessionAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

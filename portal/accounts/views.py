@@ -1,0 +1,51 @@
+"""Browser pages: sign up, log in, log out, dashboard (Django sessions + CSRF)."""
+
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from portal.accounts.forms import LoginForm, SignUpForm
+from portal.accounts.services import EmailTaken, user_register
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "portal/home.html")
+
+
+def signup(request):
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_register(tenant=request.tenant, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(field, message)
+        except EmailTaken:
+            form.add_error("email", "An account with this email already exists. Log in instead.")
+        else:
+            login(request, user, backend="portal.accounts.backends.TenantEmailBackend")
+            return redirect("dashboard")
+    return render(request, "portal/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def dashboard(request):
+    return render(request, "portal/dashboard.html", dashboard_context(request))
+
+
+def dashboard_context(request) -> dict:
+    """What the dashboard shows; the meetings app extends this with the user's meetings."""
+    from meetings.selectors import dashboard_meetings
+
+    return dashboard_meetings(user=request.user)

@@ -1,0 +1,59 @@
+"""API-wide conventions: JSON errors for every failure, in the seed's envelope."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Payload too large."
+    default_code = "too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Service unavailable."
+    default_code = "unavailable"
+
+
+def _message(detail) -> str:
+    if isinstance(detail, dict):
+        if "detail" in detail:
+            return str(detail["detail"])
+        return "Invalid input."
+    if isinstance(detail, list):
+        return str(detail[0]) if detail else "Invalid input."
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """Every error is ``{"success": false, "message": ..., ["errors": {...}]}``."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    body = {"success": False, "message": _message(response.data)}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
+        body["errors"] = response.data
+    response.data = body
+    return response
+
+
+def error_response(message: str, status_code: int, **extra) -> Response:
+    return Response({"success": False, "message": message, **extra}, status=status_code)

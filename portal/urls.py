@@ -1,0 +1,25 @@
+"""Parley's URL map: the seed's REST paths (no trailing slash), API docs, pages, admin."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.accounts import api as accounts_api
+from portal.accounts import views as accounts_views
+
+urlpatterns = [
+    path("auth/register", accounts_api.RegisterView.as_view(), name="auth-register"),
+    path("auth/login", accounts_api.LoginView.as_view(), name="auth-login"),
+    path("auth/me", accounts_api.MeView.as_view(), name="auth-me"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("meetings.api.urls")),
+    path("", accounts_views.home, name="home"),
+    path("signup", accounts_views.signup, name="signup"),
+    path("login", accounts_views.LoginView.as_view(), name="login"),
+    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard", accounts_views.dashboard, name="dashboard"),
+    path("", include("meetings.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,3 @@
+"""WebSocket URL map (room socket, meet socket, recording socket)."""
+
+websocket_urlpatterns: list = []
