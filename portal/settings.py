@@ -163,6 +163,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file (not :memory:) so live-server tests can share the test database with daphne.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+elif env_str("PARLEY_TEST_DB_NAME"):
+    # Lets several test runs share one PostgreSQL server without sharing a test database.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("PARLEY_TEST_DB_NAME")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -172,7 +175,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 2000, "expiry": 30},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env_str("CHANNEL_PREFIX", "parley"),
+                "capacity": 2000,
+                "expiry": 30,
+            },
         }
     }
 else:
