@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from meetings.models import Meeting, Room
+from meetings.models import Meeting, Recording, Room, RoomFile, TranscriptEntry
 
 
 def user_is_tenant_staff(user) -> bool:
@@ -53,3 +55,81 @@ def dashboard_meetings(*, user) -> dict:
         "upcoming": list(upcoming.order_by("scheduled_start", "-created_at")[:50]),
         "past": list(past.order_by("-scheduled_start")[:50]),
     }
+
+
+# --- REST API reads ---------------------------------------------------------------------------
+
+
+def room_get_for_member(*, user, room_id: str) -> Room:
+    """A room the user may take part in: any public room of the tenant, or a private
+    one the user manages (only managers can mint tokens for private rooms)."""
+    qs = Room.objects.for_tenant(user.tenant)
+    if not user_is_tenant_staff(user):
+        qs = qs.filter(Q(is_private=False) | Q(owner=user))
+    room = qs.filter(pk=room_id).first()
+    if room is None:
+        raise Http404("Room not found.")
+    return room
+
+
+def meeting_get_for_member(*, user, meeting_id: str) -> Meeting:
+    """A meeting the user may take part in: one they host, or (for everyone of the
+    tenant) one whose room is not private; tenant staff see all of the tenant's."""
+    qs = Meeting.objects.for_tenant(user.tenant)
+    if not user_is_tenant_staff(user):
+        qs = qs.filter(Q(host=user) | Q(room__isnull=True) | Q(room__is_private=False))
+    meeting = qs.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404("Meeting not found.")
+    return meeting
+
+
+def meetings_hosted_by(*, user, host_id: str):
+    """The meetings ``host_id`` hosts, newest first, for the host themself or tenant staff.
+
+    Raises ``PermissionDenied`` for anyone else and ``Http404`` when staff ask for a user
+    the tenant does not have.
+    """
+    if host_id != user.pk:
+        if not user_is_tenant_staff(user):
+            raise PermissionDenied("You may only list your own meetings.")
+        if not get_user_model().objects.for_tenant(user.tenant).filter(pk=host_id).exists():
+            raise Http404("User not found.")
+    return Meeting.objects.for_tenant(user.tenant).filter(host_id=host_id).order_by("-created_at", "id")
+
+
+def recordings_for_user(*, user):
+    """Recordings of the rooms the user manages (all of the tenant's for tenant staff)."""
+    qs = Recording.objects.for_tenant(user.tenant)
+    if not user_is_tenant_staff(user):
+        qs = qs.filter(room__owner=user)
+    return qs.order_by("-created_at", "id")
+
+
+def recording_get_for_user(
+    *, user, recording_id: str | None = None, stream_id: str | None = None
+) -> Recording:
+    """A recording of a room the user manages, by its ``recordingId`` or else by the
+    ``streamId`` of the latest one still running."""
+    qs = recordings_for_user(user=user).select_related("room")
+    if recording_id:
+        recording = qs.filter(recording_id=recording_id).first()
+    elif stream_id:
+        recording = qs.filter(stream_id=stream_id, stopped=False).first()
+    else:
+        recording = None
+    if recording is None:
+        raise Http404("Recording not found.")
+    return recording
+
+
+def room_file_get(*, user, room: Room, filename: str) -> RoomFile:
+    room_file = RoomFile.objects.for_tenant(user.tenant).filter(room=room, filename=filename).first()
+    if room_file is None:
+        raise Http404("File not found.")
+    return room_file
+
+
+def transcript_for_meeting(*, user, meeting: Meeting):
+    qs = TranscriptEntry.objects.for_tenant(user.tenant).filter(meeting=meeting)
+    return qs.order_by("created_at", "id")

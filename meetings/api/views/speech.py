@@ -1,0 +1,69 @@
+"""GET /api/get-speech-token: a short-lived Azure Speech token for browser captions.
+
+The subscription key stays on the server; the browser gets a 10-minute token from
+Azure's token service (``AZURE_SPEECH_TOKEN_URL`` overrides its address, for tests
+and sovereign clouds).
+"""
+
+import http.client
+import logging
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+
+from meetings.api import serializers as s
+from meetings.api.views.base import MeetAPIView, errors
+from portal.api import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+TOKEN_TIMEOUT_SECONDS = 5
+MAX_TOKEN_BYTES = 16 * 1024
+
+
+class BadGateway(APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "The speech service did not answer."
+    default_code = "bad_gateway"
+
+
+def speech_token_fetch(*, key: str, region: str) -> str:
+    url = getattr(settings, "AZURE_SPEECH_TOKEN_URL", "") or (
+        f"https://{region}.api.cognitive.microsoft.com/sts/v1.0/issueToken"
+    )
+    if not url.startswith(("http://", "https://")):
+        raise BadGateway("The speech token URL is not an http(s) URL.")
+    request = urllib.request.Request(  # noqa: S310 (scheme checked)
+        url, data=b"", method="POST",
+        headers={"Ocp-Apim-Subscription-Key": key, "Content-Length": "0"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TOKEN_TIMEOUT_SECONDS) as response:  # noqa: S310
+            token = response.read(MAX_TOKEN_BYTES).decode("ascii").strip()
+    except (urllib.error.URLError, http.client.HTTPException, OSError, UnicodeDecodeError) as exc:
+        log.warning("Azure speech token request failed: %s", exc)
+        raise BadGateway() from None
+    if not token:
+        raise BadGateway()
+    return token
+
+
+class SpeechTokenView(MeetAPIView):
+    @extend_schema(
+        operation_id="speech_token_get",
+        summary="Get speech token",
+        description="503 when `AZURE_SPEECH_KEY`/`AZURE_SPEECH_REGION` are not configured; 502 when "
+        "Azure does not answer.",
+        tags=["transcripts"],
+        responses={200: s.SpeechTokenSerializer, **errors(502, 503)},
+    )
+    def get(self, request):
+        key, region = settings.AZURE_SPEECH_KEY, settings.AZURE_SPEECH_REGION
+        if not (key and region):
+            raise ServiceUnavailable("The speech service is not configured.")
+        token = speech_token_fetch(key=key, region=region)
+        return Response({"token": token, "region": region}, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,90 @@
+"""Transcripts and summaries: POST /send-transcript, GET /view-transcript/<meetingId>,
+POST /transcription/generate-summary/<meetingId>, GET /meeting/<meetingId>/summary."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from meetings.api import serializers as s
+from meetings.api.views.base import MeetAPIView, errors, path_id
+from meetings.models import MeetingSummary
+from meetings.selectors import meeting_get_for_member, transcript_for_meeting, user_is_tenant_staff
+from meetings.services.content import EmptyTranscript, summary_generate, transcript_add
+
+
+class TranscriptSendView(MeetAPIView):
+    @extend_schema(
+        operation_id="transcript_send",
+        summary="Send transcript",
+        tags=["transcripts"],
+        request=s.TranscriptCreateSerializer,
+        responses={201: s.TranscriptCreateResponseSerializer, **errors(400, 404)},
+        examples=[
+            OpenApiExample(
+                "Seed example", request_only=True,
+                value={
+                    "meetingId": "68cd413466eab302c9f078cd", "userName": "Haseeb Stats", "message": "Hello.",
+                },
+            )
+        ],
+    )
+    def post(self, request):
+        v = self.validated(s.TranscriptCreateSerializer)
+        meeting = meeting_get_for_member(user=request.user, meeting_id=v["meetingId"])
+        entry = transcript_add(meeting=meeting, user_name=v["userName"], message=v["message"])
+        return Response(
+            {"success": True, "data": s.TranscriptEntrySerializer(entry).data}, status=status.HTTP_201_CREATED
+        )
+
+
+class TranscriptView(MeetAPIView):
+    @extend_schema(
+        operation_id="transcript_view",
+        summary="View transcript",
+        description="The meeting's transcript in the order it was spoken.",
+        tags=["transcripts"],
+        responses={200: s.TranscriptListSerializer, **errors(404)},
+    )
+    def get(self, request, meeting_id: str):
+        meeting = meeting_get_for_member(user=request.user, meeting_id=path_id(meeting_id))
+        entries = transcript_for_meeting(user=request.user, meeting=meeting)
+        return Response({"data": s.TranscriptEntrySerializer(entries, many=True).data})
+
+
+class SummaryGenerateView(MeetAPIView):
+    @extend_schema(
+        operation_id="summary_generate",
+        summary="Generate transcript summary",
+        description="Summarises the transcript now (the local summariser, or the configured "
+        "OpenAI-compatible endpoint) and marks the meeting `summaryGenerated`. Only the meeting's host "
+        "(or tenant staff); 404 when the meeting has no transcript yet.",
+        tags=["transcripts"],
+        request=None,
+        responses={200: s.MsgSerializer, **errors(403, 404)},
+    )
+    def post(self, request, meeting_id: str):
+        meeting = meeting_get_for_member(user=request.user, meeting_id=path_id(meeting_id))
+        if meeting.host_id != request.user.pk and not user_is_tenant_staff(request.user):
+            raise PermissionDenied("Only the meeting's host may generate its summary.")
+        try:
+            summary_generate(meeting=meeting)
+        except EmptyTranscript as exc:
+            raise Http404(str(exc)) from None
+        return Response({"msg": "Summary Generated Successfully."})
+
+
+class SummaryView(MeetAPIView):
+    @extend_schema(
+        operation_id="summary_get",
+        summary="Get transcript summary",
+        tags=["transcripts"],
+        responses={200: s.SummarySerializer, **errors(404)},
+    )
+    def get(self, request, meeting_id: str):
+        meeting = meeting_get_for_member(user=request.user, meeting_id=path_id(meeting_id))
+        summary = MeetingSummary.objects.for_tenant(request.user.tenant).filter(meeting=meeting).first()
+        if summary is None:
+            raise Http404("No summary has been generated for this meeting.")
+        return Response({"summary": summary.text})

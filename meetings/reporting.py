@@ -1,0 +1,111 @@
+"""Analytics for the five ``/reporting/...`` endpoints, aggregated in the database.
+
+The sessions counted are *completed* ones (``ended_at`` set) of the caller's tenant;
+the date range applies to their start. Callers who are not tenant staff see only the
+sessions they hosted (``userID`` may only name themselves); staff see the tenant's,
+optionally narrowed to one host by ``userID``. Each report is one query.
+"""
+
+from datetime import UTC, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+
+from meetings.models import AnalyticsSession
+from meetings.selectors import user_is_tenant_staff
+
+_TEXT_FILTERS = {
+    "domain": "domain__iexact",
+    "sessionType": "session_type__iexact",
+    "countryCode": "country_code__iexact",
+    "countryName": "country_name__iexact",
+    "cityName": "city__iexact",
+}
+
+
+def report_sessions(*, user, filters: dict) -> QuerySet[AnalyticsSession]:
+    """The completed sessions a report covers, after the seed's filters."""
+    qs = AnalyticsSession.objects.for_tenant(user.tenant).filter(ended_at__isnull=False)
+    host_id = filters.get("userID") or None
+    if not user_is_tenant_staff(user):
+        if host_id not in (None, user.pk):
+            raise PermissionDenied("You may only report on your own sessions.")
+        host_id = user.pk
+    if host_id:
+        qs = qs.filter(host_id=host_id)
+    for name, lookup in _TEXT_FILTERS.items():
+        if value := (filters.get(name) or "").strip():
+            qs = qs.filter(**{lookup: value})
+    if start := filters.get("startDateRange"):
+        qs = qs.filter(started_at__gte=start)
+    if end := filters.get("endDateRange"):
+        qs = qs.filter(started_at__lte=end)
+    return qs
+
+
+def total_sessions(sessions: QuerySet) -> int:
+    return sessions.count()
+
+
+def sessions_per_day_and_domain(sessions: QuerySet) -> list[dict]:
+    """``[{"domainCounts": [{"domain", "count"}], "date"}]`` by UTC day, oldest first."""
+    rows = (
+        sessions.annotate(day=TruncDate("started_at", tzinfo=UTC))
+        .values("day", "domain")
+        .annotate(count=Count("id"))
+        .order_by("day", "domain")
+    )
+    days: dict = {}
+    for row in rows:
+        days.setdefault(row["day"], []).append({"domain": row["domain"], "count": row["count"]})
+    return [
+        {"domainCounts": counts, "date": datetime(day.year, day.month, day.day, tzinfo=UTC)}
+        for day, counts in days.items()
+    ]
+
+
+def sessions_statistics(sessions: QuerySet) -> dict:
+    by_type = list(
+        sessions.values("session_type").annotate(total=Count("id")).order_by("-total", "session_type")
+    )
+    return {
+        "totalSessions": sum(row["total"] for row in by_type),
+        "totalSessionsByType": [
+            {"sessionType": row["session_type"], "totalSessions": row["total"]} for row in by_type
+        ],
+    }
+
+
+def sessions_by_location(sessions: QuerySet) -> list[dict]:
+    rows = (
+        sessions.values("city", "region", "country_code", "country_name")
+        .annotate(count=Count("id"))
+        .order_by("-count", "country_code", "region", "city")
+    )
+    return [
+        {
+            "_id": {
+                "city": row["city"], "region": row["region"], "country": row["country_code"],
+                "country_name": row["country_name"],
+            },
+            "count": row["count"],
+        }
+        for row in rows
+    ]
+
+
+def sessions_and_participants_by_city(sessions: QuerySet) -> list[dict]:
+    """Sessions by the city they were held in, with how many participants they had."""
+    rows = (
+        sessions.values("city")
+        .annotate(total_sessions=Count("id", distinct=True), total_participants=Count("participants"))
+        .order_by("-total_sessions", "city")
+    )
+    return [
+        {
+            "_id": row["city"], "totalSessions": row["total_sessions"],
+            "totalParticipants": row["total_participants"],
+        }
+        for row in rows
+    ]

@@ -1,0 +1,134 @@
+"""What a meeting produces besides media: room files, transcript lines and summaries.
+
+Files go through Django's storage API (local disk by default, S3 by configuration)
+under ``documents/<roomId>/<roomId>_<sanitised name>``; the stored name is generated
+here and never taken from the client as is.
+"""
+
+import logging
+import posixpath
+import re
+import unicodedata
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from meetings import summaries
+from meetings.models import Meeting, MeetingSummary, Room, RoomFile, TranscriptEntry
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_BYTES = 180  # leaves room for "<roomId>_" within every filesystem's 255 bytes
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class FileConflict(Exception):
+    """Another upload of the same name to the same room won a race."""
+
+
+class EmptyTranscript(Exception):
+    """There is nothing to summarise."""
+
+
+def safe_file_name(original: str) -> str:
+    """A single path component derived from a client's file name.
+
+    Directory parts (``/`` or ``\\``), ``..``, NUL and control characters cannot
+    survive; leading dots are dropped (no hidden files); the name is cut to
+    ``MAX_NAME_BYTES`` of UTF-8, keeping its extension.
+    """
+    name = unicodedata.normalize("NFC", original or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _FORBIDDEN.sub("", name)
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    if not name:
+        return "file"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext.encode()) > 16:
+        stem, ext = name, ""
+    ext = f".{ext}" if ext else ""
+    budget = MAX_NAME_BYTES - len(ext.encode())
+    stem = stem.encode()[:budget].decode(errors="ignore").strip() or "file"
+    return f"{stem}{ext}"
+
+
+def room_file_dir(room: Room) -> str:
+    return f"documents/{room.pk}"
+
+
+@transaction.atomic
+def room_file_upload(*, room: Room, upload, uploaded_by) -> RoomFile:
+    """Store ``upload`` in the room's folder; an upload of the same name replaces the
+    earlier file (as the seed's service does)."""
+    # Shown back to clients as given, minus what no database or header may carry.
+    original_name = _CONTROL.sub("", upload.name or "")[:255] or "file"
+    filename = f"{room.pk}_{safe_file_name(original_name)}"
+    path = posixpath.join(room_file_dir(room), filename)
+    previous = RoomFile.objects.select_for_update().filter(
+        tenant_id=room.tenant_id, room=room, filename=filename
+    ).first()
+    if previous is not None:
+        old_path = previous.path
+        previous.delete()
+        default_storage.delete(old_path)
+    stored = default_storage.save(path, upload)
+    try:
+        with transaction.atomic():
+            room_file = RoomFile.objects.create(
+                tenant_id=room.tenant_id, room=room, original_name=original_name,
+                filename=posixpath.basename(stored), path=stored, size=upload.size,
+                content_type=(getattr(upload, "content_type", "") or "")[:127], uploaded_by=uploaded_by,
+            )
+    except IntegrityError:
+        default_storage.delete(stored)
+        raise FileConflict("Another upload of this file is in progress.") from None
+    return room_file
+
+
+@transaction.atomic
+def room_files_delete(*, room: Room) -> int:
+    """Delete every file of the room; the stored bytes go once the rows are gone."""
+    files = RoomFile.objects.select_for_update().filter(tenant_id=room.tenant_id, room=room)
+    paths = list(files.values_list("path", flat=True))
+    files.delete()
+
+    def remove_bytes():
+        for path in paths:
+            try:
+                default_storage.delete(path)
+            except OSError:
+                log.warning("Could not delete stored file %s", path, exc_info=True)
+
+    transaction.on_commit(remove_bytes)
+    return len(paths)
+
+
+def transcript_add(*, meeting: Meeting, user_name: str, message: str) -> TranscriptEntry:
+    return TranscriptEntry.objects.create(
+        tenant_id=meeting.tenant_id, meeting=meeting, user_name=user_name, message=message
+    )
+
+
+def summary_generate(*, meeting: Meeting) -> MeetingSummary:
+    """Summarise the meeting's transcript (local summariser or the configured LLM) and
+    keep the result; the meeting is then marked ``summaryGenerated``.
+
+    The summariser runs outside any transaction: an LLM call may take seconds, and
+    SQLite's IMMEDIATE transactions would hold the write lock all that time.
+    """
+    lines = list(
+        TranscriptEntry.objects.filter(tenant_id=meeting.tenant_id, meeting=meeting)
+        .order_by("created_at", "id")
+        .values_list("user_name", "message")
+    )
+    if not lines:
+        raise EmptyTranscript("This meeting has no transcript yet.")
+    result = summaries.summarise(lines, title=meeting.title)
+    with transaction.atomic():
+        summary, _ = MeetingSummary.objects.update_or_create(
+            tenant_id=meeting.tenant_id, meeting=meeting,
+            defaults={"text": result.text, "source": result.source},
+        )
+        Meeting.objects.filter(pk=meeting.pk).update(summary_generated=True)
+    return summary

@@ -1,0 +1,45 @@
+"""Recordings as the REST API starts and stops them.
+
+``stopped`` is the seed's boolean ``status``; ``processing`` (pending → processing →
+ready | failed) belongs to the recording pipeline (``meetings.recording_pipeline``).
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from meetings.models import Recording, Room
+
+
+class RecordingConflict(Exception):
+    """The recording id is taken, or the room already has a running recording."""
+
+
+def recording_start(
+    *, room: Room, started_by, recording_id: str, host_name: str, stream_id: str = "",
+    video_type: str = "", start_time: datetime | None = None,
+) -> Recording:
+    """Open a recording of ``room``; the database guarantees one running recording per
+    room and unique recording ids per tenant (``RecordingConflict`` otherwise)."""
+    try:
+        with transaction.atomic():
+            return Recording.objects.create(
+                tenant_id=room.tenant_id, room=room, recording_id=recording_id, host_name=host_name,
+                started_by=started_by, stream_id=stream_id, video_type=video_type,
+                start_time=start_time or timezone.now(),
+            )
+    except IntegrityError:
+        raise RecordingConflict("This recording id is taken or the room is already recording.") from None
+
+
+@transaction.atomic
+def recording_stop(*, recording: Recording, end_time: datetime | None = None) -> Recording:
+    """Mark a recording stopped. Stopping a stopped recording changes nothing."""
+    recording = Recording.objects.select_for_update().get(pk=recording.pk)
+    if recording.stopped:
+        return recording
+    recording.stopped = True
+    recording.end_time = end_time or timezone.now()
+    recording.save(update_fields=["stopped", "end_time", "updated_at"])
+    return recording
