@@ -172,14 +172,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Channels ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Pub/sub, not the list-based core layer: room frames cross processes once per process
+    # (one PUBLISH per frame, strictly ordered) and nothing is left queued for a process that
+    # died. Measured in docs/benchmarks.md ("Realtime fan-out"); reasons in docs/protocol.md.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "parley"),
-                "capacity": 2000,
-                "expiry": 30,
             },
         }
     }

@@ -1,0 +1,150 @@
+"""Load generator: N websocket clients in one room, D of them drawing at R strokes/s.
+
+Speaks three dialects over aiohttp's websocket client (C frame parser):
+``parley`` (the room socket's ``sendDrawingData``), ``raw`` (the same JSON, relayed as
+is) and ``socketio`` (Engine.IO v4 / Socket.IO v5 text packets, ``draw`` events).
+
+Each stroke carries its send time; receivers record latency and count deliveries in the
+measurement window. Prints one JSON line of results.
+"""
+
+import argparse
+import asyncio
+import json
+import time
+
+import aiohttp
+
+
+def stroke(i: int, n: int) -> dict:
+    return {"drawingType": "mousemove", "payload": {"pos": {"x": n % 800, "y": n % 600}, "brushSize": 3,
+                                                     "inkColor": "#000000", "i": i, "ts": time.time()}}
+
+
+def extract_ts(text: str) -> float | None:
+    at = text.find('"ts":')
+    if at < 0:
+        return None
+    end = at + 5
+    while end < len(text) and text[end] in "0123456789.e-+ ":
+        end += 1
+    return float(text[at + 5:end])
+
+
+class Stats:
+    def __init__(self):
+        self.measuring = False
+        self.received = 0
+        self.latencies: list[float] = []
+        self.sent = 0
+
+
+async def client(session, args, url: str, index: int, stats: Stats, ready: asyncio.Event,
+                 stop: asyncio.Event):
+    async with session.ws_connect(url, max_msg_size=2**20, autoping=True, compress=0) as ws:
+        if args.dialect == "parley":
+            await ws.receive()  # room_state
+        elif args.dialect == "socketio":
+            await ws.receive()  # Engine.IO open
+            await ws.send_str("40")
+            while not (await ws.receive()).data.startswith("40"):
+                pass
+        ready.set()
+        drawer = index < args.drawers
+
+        async def draw():
+            await start.wait()
+            interval = 1 / args.rate
+            next_at = time.perf_counter()
+            n = 0
+            while not stop.is_set():
+                body = stroke(index, n)
+                if args.dialect == "parley":
+                    text = json.dumps({"type": "sendDrawingData", "msg": body})
+                elif args.dialect == "raw":
+                    text = json.dumps({"type": "sendDrawingData", "msg": body})
+                else:
+                    text = "42" + json.dumps(["draw", body])
+                await ws.send_str(text)
+                if stats.measuring:
+                    stats.sent += 1
+                n += 1
+                next_at += interval
+                delay = next_at - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                else:
+                    await asyncio.sleep(0)
+
+        task = asyncio.create_task(draw()) if drawer else None
+        stop_task = asyncio.create_task(stop.wait())
+        stop_task.add_done_callback(lambda _: asyncio.ensure_future(ws.close()))
+        text_type = aiohttp.WSMsgType.TEXT
+        seen = 0
+        async for msg in ws:
+            if msg.type is not text_type:
+                continue
+            data = msg.data
+            if stats.measuring:
+                if args.dialect == "socketio" and data == "2":
+                    await ws.send_str("3")
+                    continue
+                if '"ts":' not in data:  # presence and other frames are not deliveries of a stroke
+                    continue
+                stats.received += 1
+                seen += 1
+                if seen & 7 == 0:  # latency of every 8th frame keeps the generator off the critical path
+                    stats.latencies.append(time.time() - extract_ts(data))
+            elif args.dialect == "socketio" and data == "2":
+                await ws.send_str("3")
+        if task:
+            task.cancel()
+
+
+start = asyncio.Event()
+
+
+async def main(args):
+    stats = Stats()
+    stop = asyncio.Event()
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = []
+        for i in range(args.clients):
+            url = args.url_template.replace("{i}", str(i))
+            ready = asyncio.Event()
+            tasks.append(asyncio.create_task(client(session, args, url, i, stats, ready, stop)))
+            await asyncio.wait_for(ready.wait(), 20)
+        start.set()
+        await asyncio.sleep(args.warmup)
+        stats.measuring = True
+        t0 = time.perf_counter()
+        await asyncio.sleep(args.duration)
+        stats.measuring = False
+        elapsed = time.perf_counter() - t0
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    lat = sorted(stats.latencies)
+
+    def pct(p):
+        return round(lat[min(len(lat) - 1, int(len(lat) * p))] * 1000, 1) if lat else None
+
+    expected = args.drawers * args.rate * (args.clients - 1)
+    print(json.dumps({
+        "dialect": args.dialect, "clients": args.clients, "drawers": args.drawers, "rate": args.rate,
+        "expected_per_s": expected, "delivered_per_s": round(stats.received / elapsed),
+        "sent_per_s": round(stats.sent / elapsed), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+        "max_ms": pct(1.0),
+    }))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dialect", choices=["parley", "raw", "socketio"])
+    parser.add_argument("url_template", help="websocket URL; {i} is replaced by the client's index")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--drawers", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--duration", type=float, default=10)
+    asyncio.run(main(parser.parse_args()))

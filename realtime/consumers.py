@@ -1,0 +1,268 @@
+"""The room socket (``/ws/rooms/<roomId>/``) and the meet socket (``/ws/meet/``).
+
+Handlers stay thin: authenticate the handshake, look the event up in the registry,
+and hand the frame to the hub. A room consumer has no channel of its own: frames
+reach it through its process's hub (``realtime.hub``), which encodes nothing and
+writes the one pre-encoded text to each local socket.
+"""
+
+import json
+import logging
+import secrets
+import time
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from meetings.models import Meeting, Room
+from meetings.services.analytics import participant_joined, participant_left
+from meetings.services.chat import chat_recent
+from meetings.services.rooms import room_token_is_revoked
+from meetings.tokens import InvalidRoomToken, RoomGrant, room_token_read
+from portal.tenancy import allowed_origin
+from realtime.dispatch import handle_frame
+from realtime.frames import encode, error, now_ms
+from realtime.groups import room_key
+from realtime.hub import daphne_wire, get_hub
+from realtime.presence import announce_ghosts_gone, announce_joined, announce_left
+from realtime.store import get_store, public_entry
+
+logger = logging.getLogger(__name__)
+
+# Handshake refusals (the close code before accept; a browser sees an HTTP 403).
+CLOSE_ORIGIN = 4403
+CLOSE_TOKEN = 4401
+CLOSE_FULL = 4409
+CLOSE_REMOVED = 4003
+
+
+class RateLimiter:
+    """A token bucket: ``rate`` frames per second, bursts up to ``rate``."""
+
+    def __init__(self, rate: int):
+        self.rate = float(rate)
+        self.tokens = float(rate)
+        self.stamp = time.monotonic()
+        self.warned_at = 0.0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    def should_warn(self) -> bool:
+        """One ``rate_limited`` error per second at most, so a flood is not echoed back."""
+        now = time.monotonic()
+        if now - self.warned_at >= 1:
+            self.warned_at = now
+            return True
+        return False
+
+
+def query_token(scope) -> str:
+    return parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+
+
+def scope_host(scope) -> str:
+    return dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1").split(":")[0]
+
+
+def scope_ip(scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+class _FrameConsumer(AsyncWebsocketConsumer):
+    """Shared plumbing: no per-socket channel, no per-frame DB-connection sweep."""
+
+    # No channel layer per socket: the hub is the process's only layer member.
+    channel_layer_alias = None
+    _handlers = {"websocket.connect": "websocket_connect", "websocket.receive": "websocket_receive",
+                 "websocket.disconnect": "websocket_disconnect"}
+
+    async def dispatch(self, message):
+        # Channels' default closes stale DB connections in a thread before *every* frame;
+        # the relay path never touches the database, and database_sync_to_async does that itself.
+        await getattr(self, self._handlers[message["type"]])(message)
+
+    async def refuse(self, code: int) -> None:
+        await self.base_send({"type": "websocket.close", "code": code})
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": error(code, detail)})
+
+
+class RoomConsumer(_FrameConsumer):
+    open = False
+    backlog: list[str] | None = None
+    wire = None  # daphne's protocol for this socket, when served by daphne (see hub.daphne_wire)
+
+    async def websocket_connect(self, message):
+        self.joined = False
+        tenant = self.scope["tenant"]
+        self.tenant_id = tenant.id
+        self.room_id = self.scope["url_route"]["kwargs"]["room_id"]
+        if not allowed_origin(self.scope):
+            return await self.refuse(CLOSE_ORIGIN)
+        try:
+            grant = room_token_read(query_token(self.scope), tenant_id=tenant.id, room_id=self.room_id)
+        except InvalidRoomToken:
+            return await self.refuse(CLOSE_TOKEN)
+        context = await database_sync_to_async(_join_context)(
+            tenant=tenant, room_id=self.room_id, grant=grant
+        )
+        if context is None:
+            return await self.refuse(CLOSE_TOKEN)
+        self.room, default_meeting_id = context
+        self.grant = grant
+        self.pid = secrets.token_hex(8)
+        self.username = grant.name
+        self.role = grant.role
+        self.jti = grant.jti
+        self.key = room_key(tenant_id=tenant.id, room_id=self.room_id)
+        self.hub = get_hub()
+        self.store = get_store()
+        self.limiter = RateLimiter(settings.WS_RATE_PER_SECOND)
+        self.max_bytes = settings.WS_MAX_FRAME_BYTES
+        entry = {
+            "id": self.pid, "username": self.username, "role": self.role, "state": "online",
+            "muted": False, "videoOff": False, "sharing": False, "handRaised": False,
+            "proc": self.hub.origin, "jti": grant.jti, "user": grant.user_id, "exp": grant.expires_at,
+            "joined": time.time(),
+        }
+        limit = None if grant.is_host else self.room.max_participants
+        ghosts = await self.store.sweep(self.key)  # seats held by a dead process are free again
+        if not await self.store.join(self.key, entry, limit=limit):
+            return await self.refuse(CLOSE_FULL)
+        self.joined = True
+        await database_sync_to_async(participant_joined)(
+            room=self.room, participant_id=analytics_id(grant), name=self.username, role=self.role,
+            user_id=grant.user_id, ip=scope_ip(self.scope), domain=scope_host(self.scope),
+        )
+        await self.base_send({"type": "websocket.accept"})
+        self.wire = daphne_wire(self.base_send)
+        # Frames relayed while room_state is built wait in the backlog, then follow it in order.
+        self.backlog = []
+        await self.hub.attach(self.key, self)
+        meta = await self.store.meta(self.key)
+        if not meta.get("meetingId") and default_meeting_id:
+            await self.store.meta_set(self.key, meetingId=default_meeting_id)
+            meta["meetingId"] = default_meeting_id
+        roster = await self.store.roster(self.key)
+        # History is read after attach: a message is then in the history, live, or both — never lost.
+        chat = await database_sync_to_async(_chat_history)(self.room)
+        await self.reply(_room_state(entry, roster, meta, chat))
+        for text in self.backlog:
+            await self.base_send({"type": "websocket.send", "text": text})
+        self.backlog = None
+        self.open = True
+        if ghosts:
+            await announce_ghosts_gone(self.hub, self.key, ghosts)
+        await announce_joined(self.hub, self.key, entry)
+
+    async def websocket_receive(self, message):
+        if not self.open:
+            return
+        text = message.get("text")
+        if text is None:
+            return await self.send_error("binary_not_supported", "This socket takes JSON text frames only.")
+        if len(text) * 4 > self.max_bytes and len(text.encode()) > self.max_bytes:
+            return await self.send_error("frame_too_large", f"Frames are limited to {self.max_bytes} bytes.")
+        if not self.limiter.allow():
+            if self.limiter.should_warn():
+                await self.send_error("rate_limited", f"More than {self.limiter.rate:g} frames per second.")
+            return
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            return await self.send_error("invalid_json", "The frame is not valid JSON.")
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self.send_error("invalid_payload", "A frame is a JSON object with a string 'type'.")
+        await handle_frame(self, frame)
+
+    async def websocket_disconnect(self, message):
+        await self.leave()
+        raise StopConsumer()
+
+    async def reply(self, frame: dict) -> None:
+        await self.base_send({"type": "websocket.send", "text": encode(frame)})
+
+    async def meeting_id(self) -> str | None:
+        """The meeting this room is holding: the host's ``meetingId``, else the room's latest."""
+        meeting_id = (await self.store.meta(self.key)).get("meetingId")
+        if meeting_id is None:
+            meeting_id = await database_sync_to_async(_latest_meeting_id)(self.room)
+            if meeting_id is not None:
+                await self.store.meta_set(self.key, meetingId=meeting_id)
+        return meeting_id
+
+    async def close_removed(self) -> None:
+        """Removed by a host: leave the room, then close the socket."""
+        if not self.joined:
+            return
+        await self.leave()
+        await self.base_send({"type": "websocket.close", "code": CLOSE_REMOVED})
+
+    async def leave(self) -> None:
+        if not getattr(self, "joined", False):
+            return
+        self.joined = self.open = False
+        await self.hub.detach(self.key, self)
+        entry = await self.store.get(self.key, self.pid)
+        if await self.store.leave(self.key, self.pid):
+            await announce_left(self.hub, self.key, entry or {"id": self.pid, "username": self.username})
+        try:
+            await database_sync_to_async(participant_left)(
+                room=self.room, participant_id=analytics_id(self.grant)
+            )
+        except Exception:
+            logger.exception("could not record a leave of room %s", self.room_id)
+
+
+def analytics_id(grant: RoomGrant) -> str:
+    """One analytics participant per room token, whichever socket (room or meet) reports it."""
+    return f"t-{grant.jti}"
+
+
+def _join_context(*, tenant, room_id: str, grant: RoomGrant):
+    room = Room.objects.for_tenant(tenant).filter(pk=room_id).first()
+    if room is None or room_token_is_revoked(grant=grant):
+        return None
+    return room, _latest_meeting_id(room)
+
+
+def _chat_history(room: Room) -> list[dict]:
+    return [
+        {"type": "chat-box", "id": m.participant_id, "username": m.username, "msg": m.msg,
+         "messageId": m.pk, "time": int(m.created_at.timestamp() * 1000)}
+        for m in chat_recent(tenant_id=room.tenant_id, room_id=room.pk)
+    ]
+
+
+def _latest_meeting_id(room: Room) -> str | None:
+    return (
+        Meeting.objects.filter(tenant_id=room.tenant_id, room=room).order_by("-created_at")
+        .values_list("pk", flat=True).first()
+    )
+
+
+def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict]) -> dict:
+    return {
+        "type": "room_state",
+        "you": {"id": entry["id"], "username": entry["username"], "role": entry["role"]},
+        "participants": [public_entry(e) for e in roster],
+        "viewCount": len(roster),
+        "whiteboard": {"enabled": bool(meta.get("whiteboard"))},
+        "meetingId": meta.get("meetingId"),
+        "recording": meta.get("recording") or {"active": False, "recordingId": None},
+        "transcript": meta.get("transcript") or {"active": False},
+        "chat": chat,
+        "time": now_ms(),
+    }

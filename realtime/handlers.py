@@ -1,0 +1,176 @@
+"""The effects of room events, referenced by the registry in ``realtime.protocol``.
+
+Every hook takes the sending connection and the stamped outgoing frame. ``prepare``
+hooks run before the relay: they may refuse (``EventError``), adjust the frame, or
+return the frame to answer with (``reply`` route). ``after`` hooks run once the frame
+is on its way: shared state and persistence.
+"""
+
+from channels.db import database_sync_to_async
+
+from meetings.models import Meeting
+from meetings.services.chat import chat_message_record, transcript_line_record
+from meetings.services.rooms import room_token_revoke
+from meetings.tokens import RoomGrant
+from realtime.frames import now_ms
+
+
+def _error(code: str, detail: str):
+    from realtime.protocol import EventError
+
+    return EventError(code, detail)
+
+
+# --- chat, transcript ------------------------------------------------------------------------
+async def chat_persist(conn, frame: dict) -> None:
+    """Stored before it is relayed, so a joiner finds it in history or live (``messageId`` dedupes)."""
+    message = await database_sync_to_async(chat_message_record)(
+        tenant_id=conn.tenant_id, room_id=conn.room_id, meeting_id=await conn.meeting_id(),
+        participant_id=conn.pid, username=conn.username, msg=frame["msg"],
+    )
+    frame["messageId"] = message.pk
+
+
+async def transcript_persist(conn, frame: dict) -> None:
+    await database_sync_to_async(transcript_line_record)(
+        tenant_id=conn.tenant_id, meeting_id=await conn.meeting_id(), user_name=conn.username,
+        message=frame["msg"],
+    )
+
+
+# --- participant state (the roster every joiner sees) -------------------------------------------
+async def hand_raise(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, conn.pid, {"handRaised": True})
+
+
+async def hand_lower(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, frame["userId"], {"handRaised": False})
+
+
+async def stream_changed(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, conn.pid, {"streamId": frame["newId"]})
+
+
+async def mark_muted(conn, frame: dict) -> None:
+    frame["muted"] = True
+
+
+async def mute_set(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, frame["userId"], {"muted": frame["muted"]})
+
+
+async def mute_all(conn, frame: dict) -> None:
+    await conn.store.update_all(conn.key, {"muted": True}, except_role="host")
+
+
+async def video_set(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, conn.pid, {"videoOff": not frame["videoFlag"]})
+
+
+async def sharing_set(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, conn.pid, {"sharing": frame["flag"]})
+
+
+# --- removal ------------------------------------------------------------------------------------
+async def removal_prepare(conn, frame: dict) -> None:
+    target = await conn.store.get(conn.key, frame["userId"])
+    if target["id"] == conn.pid:
+        raise _error("invalid_payload", "A host cannot remove themselves; leave the room instead.")
+    grant = RoomGrant(
+        tenant_id=conn.tenant_id, room_id=conn.room_id, role=target["role"], name=target["username"],
+        user_id=target.get("user"), jti=target["jti"], expires_at=target.get("exp", 0),
+    )
+    await database_sync_to_async(room_token_revoke)(grant=grant, reason="removed")
+    frame["_jti"] = target["jti"]
+
+
+async def removal_close(conn, frame: dict) -> None:
+    await conn.hub.publish(conn.key, {"route": "close", "target": frame["_jti"]})
+
+
+# --- host state -----------------------------------------------------------------------------------
+async def recording_set(conn, frame: dict) -> None:
+    await conn.store.meta_set(conn.key, recording=recording_state(frame))
+
+
+def recording_state(frame: dict) -> dict:
+    """Room meta for a ``recording`` frame (also used by ``announce_to_room``)."""
+    return {
+        "active": bool(frame.get("togglingFlag")), "recordingId": frame.get("recordingId"),
+        "by": frame.get("username"), "since": frame.get("time"),
+    }
+
+
+async def sell_live_set(conn, frame: dict) -> None:
+    await conn.store.meta_set(conn.key, sellLive=True)
+
+
+async def meeting_check(conn, frame: dict) -> None:
+    if not await _meeting_of_room(conn, frame["meetingId"]):
+        raise _error("not_found", "No such meeting for this room.")
+
+
+async def meeting_set(conn, frame: dict) -> None:
+    await conn.store.meta_set(conn.key, meetingId=frame["meetingId"])
+
+
+async def transcript_start(conn, frame: dict) -> None:
+    if "meetingId" in frame:
+        await meeting_check(conn, frame)
+    else:
+        frame["meetingId"] = await conn.meeting_id()
+
+
+async def transcript_started(conn, frame: dict) -> None:
+    fields = {"transcript": {"active": True, "since": frame["time"]}}
+    if frame.get("meetingId"):
+        fields["meetingId"] = frame["meetingId"]
+    await conn.store.meta_set(conn.key, **fields)
+
+
+@database_sync_to_async
+def _meeting_exists(tenant_id: int, room_id: str, meeting_id: str) -> bool:
+    meeting = Meeting.objects.filter(tenant_id=tenant_id, pk=meeting_id).values("room_id").first()
+    return meeting is not None and meeting["room_id"] in (None, room_id)
+
+
+async def _meeting_of_room(conn, meeting_id: str) -> bool:
+    return await _meeting_exists(conn.tenant_id, conn.room_id, meeting_id)
+
+
+# --- whiteboard -----------------------------------------------------------------------------------
+async def whiteboard_toggle(conn, frame: dict) -> None:
+    await conn.store.meta_set(conn.key, whiteboard=frame["msg"]["flag"])
+
+
+async def whiteboard_state(conn, frame: dict) -> dict:
+    state = await conn.store.wb_state(conn.key)
+    meta = await conn.store.meta(conn.key)
+    return {
+        "type": "white-board-stage", "id": "server", "username": "", "time": now_ms(),
+        "msg": {
+            "stage": state["stage"], "strokes": state["strokes"], "enabled": bool(meta.get("whiteboard")),
+            "socketId": conn.pid, "room_id": conn.room_id,
+        },
+    }
+
+
+async def whiteboard_stage(conn, frame: dict) -> None:
+    await conn.store.wb_stage(conn.key, frame["msg"]["stage"])
+
+
+async def whiteboard_stroke(conn, frame: dict) -> None:
+    await conn.store.wb_stroke(conn.key, frame["msg"])
+
+
+async def whiteboard_undo(conn, frame: dict) -> None:
+    await conn.store.wb_undo(conn.key)
+
+
+async def whiteboard_clear(conn, frame: dict) -> None:
+    await conn.store.wb_clear(conn.key)
+
+
+# --- signalling -----------------------------------------------------------------------------------
+async def signal_from(conn, frame: dict) -> None:
+    frame["from"] = conn.pid

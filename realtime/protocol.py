@@ -1,0 +1,196 @@
+"""The room socket's one event registry.
+
+Each client event is one ``Event`` entry: its payload fields, who may send it, how it
+is routed, and the hooks that give it effects (``prepare`` runs before the relay and may
+refuse it; ``after`` runs after the relay — state and persistence, so neither the
+database nor the shared store delays the frame on its way to the room). The consumer
+looks events up here; there is no per-event branching anywhere else.
+
+Frames that only the server sends (``room_state``, ``room_connected``,
+``room_disconnected``, ``view_count``, ``error``) are listed in ``SERVER_EVENTS`` for the
+documentation and are refused when a client sends them.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from realtime import handlers as h
+
+# Who may send an event.
+ANYONE = "any"          # every role
+MEMBER = "member"       # hosts and participants, not viewers
+HOST = "host"           # hosts only
+SENDERS = {ANYONE: {"host", "participant", "viewer"}, MEMBER: {"host", "participant"}, HOST: {"host"}}
+
+# Where an accepted event goes.
+ROOM = "room"           # everyone in the room, the sender included
+OTHERS = "others"       # everyone but the sender
+HOSTS = "hosts"         # the room's hosts
+TARGET = "one"          # one participant, named by the event's ``target`` field
+REPLY = "reply"         # back to the sender only (an answer from the server)
+
+
+class EventError(Exception):
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+_KIND_NAMES = {str: "a string", bool: "a boolean", dict: "an object", list: "an array", "number": "a number"}
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type | str                      # str, bool, dict, list or "number"
+    required: bool = True
+    max_len: int | None = None            # strings
+    alias: str | None = None              # the seed's name for it, also accepted on input
+    fields: dict | None = None            # nested object: its own required fields
+
+    def accepts(self, value) -> bool:
+        if self.kind == "number":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        if self.kind is dict:
+            return isinstance(value, dict)
+        return type(value) is self.kind
+
+    def check(self, name: str, value):
+        if not self.accepts(value):
+            raise EventError("invalid_payload", f"'{name}' must be {_KIND_NAMES[self.kind]}.")
+        if self.kind is str:
+            if not value.strip() and self.required:
+                raise EventError("invalid_payload", f"'{name}' may not be blank.")
+            if self.max_len is not None and len(value) > self.max_len:
+                raise EventError("invalid_payload", f"'{name}' is longer than {self.max_len} characters.")
+        if self.fields:
+            for sub, spec in self.fields.items():
+                if sub in value:
+                    spec.check(f"{name}.{sub}", value[sub])
+                elif spec.required:
+                    raise EventError("invalid_payload", f"'{name}.{sub}' is required.")
+        return value
+
+
+Hook = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    sender: str
+    route: str | None
+    summary: str
+    fields: dict[str, Field] = field(default_factory=dict)
+    target: str | None = None             # the field naming a participant who must be in the room
+    stamp_msg: bool = False               # whiteboard: the server sets msg.socketId and msg.room_id
+    prepare: Hook | None = None
+    after: Hook | None = None
+    persists: str = ""
+    example: dict = field(default_factory=dict)
+
+    def may_send(self, role: str) -> bool:
+        return role in SENDERS[self.sender]
+
+    def validate(self, frame: dict) -> dict:
+        """The declared fields of ``frame``, checked; anything undeclared is dropped."""
+        clean = {}
+        for name, spec in self.fields.items():
+            if name in frame:
+                value = frame[name]
+            elif spec.alias and spec.alias in frame:
+                value = frame[spec.alias]
+            elif spec.required:
+                raise EventError("invalid_payload", f"'{name}' is required.")
+            else:
+                continue
+            clean[name] = spec.check(name, value)
+        return clean
+
+
+REGISTRY: dict[str, Event] = {}
+
+
+def register(event: Event) -> Event:
+    if event.name in REGISTRY:
+        raise ValueError(f"event {event.name!r} is registered twice")
+    if event.route == TARGET and event.target is None:
+        raise ValueError(f"event {event.name!r} routes to one participant but names no target field")
+    REGISTRY[event.name] = event
+    return event
+
+
+SERVER_EVENTS = ("room_state", "room_connected", "room_disconnected", "view_count", "error")
+
+TEXT = 5000
+ID = 64
+USER_ID = {"userId": Field(str, max_len=ID)}
+WB_MSG = Field(dict, required=False)
+
+for _event in (
+    Event("chat-box", ANYONE, OTHERS, "Chat message.", {"msg": Field(str, max_len=TEXT)},
+          prepare=h.chat_persist, persists="ChatMessage (room, current meeting); relayed with its messageId",
+          example={"msg": "Hello everyone!"}),
+    Event("request-mic", ANYONE, HOSTS, "Ask the hosts for the floor.", after=h.hand_raise),
+    Event("request-mic-accepted", HOST, TARGET, "Host grants a mic request.",
+          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower),
+    Event("request-mic-rejected", HOST, TARGET, "Host declines a mic request.",
+          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower),
+    Event("mic-accepted-ack", ANYONE, OTHERS, "The granted participant now publishes a new stream.",
+          {"oldId": Field(str, required=False, max_len=ID, alias="id"), "newId": Field(str, max_len=ID)},
+          after=h.stream_changed, example={"newId": "stream-2"}),
+    Event("mute-mic-request", HOST, ROOM, "Host mutes or unmutes one participant.",
+          {**USER_ID, "muted": Field(bool)}, target="userId", after=h.mute_set,
+          example={"muted": True}),
+    Event("mute-participant", HOST, ROOM, "Host mutes one participant.", USER_ID, target="userId",
+          prepare=h.mark_muted, after=h.mute_set),
+    Event("remove-participant", HOST, ROOM, "Host removes a participant: its sockets close, "
+          "its token cannot rejoin.", USER_ID, target="userId", prepare=h.removal_prepare,
+          after=h.removal_close, persists="RoomTokenRevocation"),
+    Event("mute-all-participants", HOST, ROOM, "Host mutes everyone but the hosts.", after=h.mute_all),
+    Event("video-off", ANYONE, OTHERS, "Camera on (true) or off (false).", {"videoFlag": Field(bool)},
+          after=h.video_set, example={"videoFlag": False}),
+    Event("device-switch", ANYONE, OTHERS, "The sender switched camera or microphone."),
+    Event("sharing-toggle", ANYONE, OTHERS, "Screen sharing on or off.", {"flag": Field(bool)},
+          after=h.sharing_set, example={"flag": True}),
+    Event("product-selected", ANYONE, OTHERS, "A viewer selects a product (live selling).",
+          {"productId": Field(str, max_len=ID, alias="id")}, example={"productId": "sku-1"}),
+    Event("sell-live", HOST, OTHERS, "Host starts live selling.", after=h.sell_live_set),
+    Event("recording", HOST, OTHERS, "Host starts (true) or stops (false) recording.",
+          {"togglingFlag": Field(bool), "recordingId": Field(str, required=False, max_len=100)},
+          after=h.recording_set, example={"togglingFlag": True, "recordingId": "rec123"}),
+    Event("whiteBoardToggle", HOST, OTHERS, "Host turns the whiteboard on or off.",
+          {"msg": Field(dict, fields={"flag": Field(bool)})}, stamp_msg=True, after=h.whiteboard_toggle,
+          example={"msg": {"flag": True}}),
+    Event("whiteBoardStateRequest", ANYONE, REPLY, "Ask for the whiteboard; the server answers with "
+          "white-board-stage carrying the stage and the strokes since.", {"msg": WB_MSG},
+          prepare=h.whiteboard_state),
+    Event("white-board-stage", MEMBER, OTHERS, "The whole canvas (Konva stage JSON); strokes restart.",
+          {"msg": Field(dict, fields={"stage": Field(dict)})}, stamp_msg=True, after=h.whiteboard_stage,
+          persists="whiteboard stage (shared store)",
+          example={"msg": {"stage": {"attrs": {}, "children": []}}}),
+    Event("sendDrawingData", MEMBER, OTHERS, "One drawing action (stroke start/move/end, erase).",
+          {"msg": Field(dict, fields={"drawingType": Field(str, max_len=32), "payload": Field(dict)})},
+          stamp_msg=True, after=h.whiteboard_stroke, persists="whiteboard strokes (shared store)",
+          example={"msg": {"drawingType": "mousedown", "payload": {"pos": {"x": 1, "y": 2}}}}),
+    Event("Un-do", MEMBER, OTHERS, "Remove the latest stroke.", {"msg": WB_MSG}, stamp_msg=True,
+          after=h.whiteboard_undo),
+    Event("clear-whiteBoard", MEMBER, OTHERS, "Remove every stroke and the stage.", {"msg": WB_MSG},
+          stamp_msg=True, after=h.whiteboard_clear),
+    Event("transcript", ANYONE, OTHERS, "A line of live transcript.", {"msg": Field(str, max_len=TEXT)},
+          prepare=h.transcript_persist, persists="TranscriptEntry (if the meeting has transcripts on)",
+          example={"msg": "This is the transcript text."}),
+    Event("annotation", MEMBER, OTHERS, "Annotation on shared content.", {"msg": Field(dict)},
+          example={"msg": {"shape": "arrow"}}),
+    Event("meetingId", HOST, OTHERS, "Host announces the meeting this room is holding.",
+          {"meetingId": Field(str, max_len=ID)}, prepare=h.meeting_check, after=h.meeting_set,
+          example={"meetingId": "<meeting id>"}),
+    Event("start-transcript", HOST, OTHERS, "Host starts transcription.",
+          {"meetingId": Field(str, required=False, max_len=ID),
+           "meetingTitle": Field(str, required=False, max_len=200)},
+          prepare=h.transcript_start, after=h.transcript_started, example={"meetingTitle": "Weekly Sync"}),
+    Event("signal", ANYONE, TARGET, "WebRTC signalling to one participant; delivered with 'from'.",
+          {"to": Field(str, max_len=ID), "data": Field(dict)}, target="to", prepare=h.signal_from,
+          example={"data": {"sdp": "v=0"}}),
+):
+    register(_event)

@@ -1,0 +1,308 @@
+"""Room state that every process must agree on: presence (the roster), room meta
+(meeting id, recording, whiteboard on/off) and the whiteboard itself (stage + strokes
+since, with undo and clear applied).
+
+Two implementations of one interface: ``MemoryStore`` for the single-process default,
+``RedisStore`` when ``REDIS_URL`` is set. In Redis, a roster entry names the process
+(``proc``) that holds the socket; each process keeps a heartbeat key with a TTL, so the
+entries of a process that died are swept as soon as its heartbeat expires — no ghosts.
+
+Roster entries carry private fields (``proc``, ``jti``, ``user``, ``exp``) that never
+leave the server; ``public_entry`` strips them.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import weakref
+
+from django.conf import settings
+
+from realtime.groups import redis_key
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_FIELDS = ("proc", "jti", "user", "exp", "joined")
+MAX_STROKES = 20_000
+#: drawingType values that continue a stroke; anything else starts one (undo removes a whole stroke).
+CONTINUATIONS = frozenset(
+    {"mousemove", "mouseup", "touchmove", "touchend", "pointermove", "pointerup", "move", "end", "draw"}
+)
+STATE_TTL_SECONDS = 24 * 3600
+STROKE_FLUSH_SECONDS = 0.02
+
+
+def presence_ttl() -> int:
+    """Seconds after which a silent process's sockets are forgotten (``WS_PRESENCE_TTL_SECONDS``)."""
+    return max(2, int(os.environ.get("WS_PRESENCE_TTL_SECONDS", "30")))
+
+
+def public_entry(entry: dict) -> dict:
+    return {k: v for k, v in entry.items() if k not in PRIVATE_FIELDS}
+
+
+def stroke_starts(msg: dict) -> bool:
+    return msg.get("drawingType") not in CONTINUATIONS
+
+
+class MemoryStore:
+    """Process-local state: right for one process (the in-memory channel layer)."""
+
+    shared = False
+
+    def __init__(self):
+        self._rosters: dict[str, dict[str, dict]] = {}
+        self._meta: dict[str, dict] = {}
+        self._stage: dict[str, object] = {}
+        self._strokes: dict[str, list[tuple[bool, dict]]] = {}
+
+    async def join(self, key: str, entry: dict, *, limit: int | None) -> bool:
+        roster = self._rosters.setdefault(key, {})
+        if limit is not None and len(roster) >= limit:
+            return False
+        roster[entry["id"]] = entry
+        return True
+
+    async def leave(self, key: str, pid: str) -> bool:
+        roster = self._rosters.get(key, {})
+        found = roster.pop(pid, None) is not None
+        if not roster:
+            self._rosters.pop(key, None)
+        return found
+
+    async def roster(self, key: str) -> list[dict]:
+        return list(self._rosters.get(key, {}).values())
+
+    async def get(self, key: str, pid: str) -> dict | None:
+        return self._rosters.get(key, {}).get(pid)
+
+    async def update(self, key: str, pid: str, fields: dict) -> None:
+        entry = self._rosters.get(key, {}).get(pid)
+        if entry is not None:
+            entry.update(fields)
+
+    async def update_all(self, key: str, fields: dict, *, except_role: str) -> None:
+        for entry in self._rosters.get(key, {}).values():
+            if entry.get("role") != except_role:
+                entry.update(fields)
+
+    async def sweep(self, key: str) -> list[dict]:
+        return []
+
+    async def heartbeat(self, proc: str) -> None:
+        return None
+
+    async def meta(self, key: str) -> dict:
+        return dict(self._meta.get(key, {}))
+
+    async def meta_set(self, key: str, **fields) -> None:
+        self._meta.setdefault(key, {}).update(fields)
+
+    async def wb_state(self, key: str) -> dict:
+        return {"stage": self._stage.get(key), "strokes": [m for _, m in self._strokes.get(key, [])]}
+
+    async def wb_stage(self, key: str, stage) -> None:
+        self._stage[key] = stage
+        self._strokes[key] = []
+
+    async def wb_stroke(self, key: str, msg: dict) -> None:
+        strokes = self._strokes.setdefault(key, [])
+        strokes.append((stroke_starts(msg), msg))
+        if len(strokes) > MAX_STROKES:
+            del strokes[: len(strokes) - MAX_STROKES]
+
+    async def wb_undo(self, key: str) -> None:
+        strokes = self._strokes.get(key, [])
+        while strokes:
+            starts, _ = strokes.pop()
+            if starts:
+                break
+
+    async def wb_clear(self, key: str) -> None:
+        self._stage.pop(key, None)
+        self._strokes.pop(key, None)
+
+
+# Undo: pop events until the one that started the stroke ("S" prefix) is popped.
+_UNDO = """
+local v = redis.call('RPOP', KEYS[1])
+while v and string.sub(v, 1, 1) ~= 'S' do v = redis.call('RPOP', KEYS[1]) end
+return 1
+"""
+_SET_IF_PRESENT = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+"""
+# Join with a capacity check (ARGV[3] = limit, 0 = none) in one step.
+_JOIN = """
+local limit = tonumber(ARGV[3])
+if limit > 0 and redis.call('HLEN', KEYS[1]) >= limit then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
+class RedisStore:
+    """Shared state in Redis; one client per event loop (redis.asyncio clients are loop-bound)."""
+
+    shared = True
+
+    def __init__(self, url: str, prefix: str):
+        self.url = url
+        self.prefix = prefix
+        self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._pending: dict[str, list[str]] = {}
+        self._flushes: set = set()
+
+    def _redis(self):
+        import redis.asyncio as aioredis
+
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = aioredis.from_url(self.url)
+            self._clients[loop] = client
+        return client
+
+    def _k(self, kind: str, key: str = "") -> str:
+        return redis_key(self.prefix, kind, key)
+
+    async def join(self, key: str, entry: dict, *, limit: int | None) -> bool:
+        r = self._redis()
+        ok = await r.eval(
+            _JOIN, 1, self._k("presence", key), entry["id"], json.dumps(entry), limit or 0, STATE_TTL_SECONDS
+        )
+        return bool(ok)
+
+    async def leave(self, key: str, pid: str) -> bool:
+        return bool(await self._redis().hdel(self._k("presence", key), pid))
+
+    async def _raw_roster(self, key: str) -> dict[str, dict]:
+        raw = await self._redis().hgetall(self._k("presence", key))
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    async def roster(self, key: str) -> list[dict]:
+        entries = await self._raw_roster(key)
+        alive = await self._alive({e.get("proc") for e in entries.values()})
+        live = [e for e in entries.values() if e.get("proc") in alive]
+        return sorted(live, key=lambda e: e.get("joined", 0))  # join order, as in memory
+
+    async def get(self, key: str, pid: str) -> dict | None:
+        raw = await self._redis().hget(self._k("presence", key), pid)
+        return json.loads(raw) if raw else None
+
+    async def update(self, key: str, pid: str, fields: dict) -> None:
+        entry = await self.get(key, pid)
+        if entry is not None:
+            # Written only if still present: a leave racing this update wins.
+            await self._redis().eval(_SET_IF_PRESENT, 1, self._k("presence", key), pid,
+                                     json.dumps({**entry, **fields}))
+
+    async def update_all(self, key: str, fields: dict, *, except_role: str) -> None:
+        entries = await self._raw_roster(key)
+        changed = {
+            pid: json.dumps({**e, **fields}) for pid, e in entries.items() if e.get("role") != except_role
+        }
+        if changed:
+            await self._redis().hset(self._k("presence", key), mapping=changed)
+
+    async def _alive(self, procs: set) -> set:
+        procs = [p for p in procs if p]
+        if not procs:
+            return set()
+        beats = await self._redis().mget([self._k("proc", p) for p in procs])
+        return {p for p, beat in zip(procs, beats, strict=True) if beat is not None}
+
+    async def sweep(self, key: str) -> list[dict]:
+        """Drop (and return) the entries of processes whose heartbeat expired."""
+        entries = await self._raw_roster(key)
+        alive = await self._alive({e.get("proc") for e in entries.values()})
+        dead = [e for e in entries.values() if e.get("proc") not in alive]
+        if dead:
+            await self._redis().hdel(self._k("presence", key), *[e["id"] for e in dead])
+        return dead
+
+    async def heartbeat(self, proc: str) -> None:
+        await self._redis().set(self._k("proc", proc), "1", ex=presence_ttl())
+
+    async def meta(self, key: str) -> dict:
+        raw = await self._redis().hgetall(self._k("meta", key))
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    async def meta_set(self, key: str, **fields) -> None:
+        r = self._redis()
+        await r.hset(self._k("meta", key), mapping={k: json.dumps(v) for k, v in fields.items()})
+        await r.expire(self._k("meta", key), STATE_TTL_SECONDS)
+
+    async def wb_state(self, key: str) -> dict:
+        await self._flush_strokes(key)
+        r = self._redis()
+        stage, strokes = await asyncio.gather(
+            r.get(self._k("wbstage", key)), r.lrange(self._k("wbstrokes", key), 0, -1)
+        )
+        return {
+            "stage": json.loads(stage) if stage else None,
+            "strokes": [json.loads(s[1:]) for s in strokes],
+        }
+
+    async def wb_stage(self, key: str, stage) -> None:
+        await self._flush_strokes(key)
+        async with self._redis().pipeline(transaction=True) as pipe:
+            pipe.set(self._k("wbstage", key), json.dumps(stage), ex=STATE_TTL_SECONDS)
+            pipe.delete(self._k("wbstrokes", key))
+            await pipe.execute()
+
+    async def wb_stroke(self, key: str, msg: dict) -> None:
+        """Strokes are written behind, batched per room (``STROKE_FLUSH_SECONDS``): at hundreds of
+        strokes per second a Redis round trip each would cost more than relaying them. Every
+        other whiteboard operation of this process flushes first, so order is kept."""
+        pending = self._pending.setdefault(key, [])
+        pending.append(("S" if stroke_starts(msg) else "C") + json.dumps(msg))
+        if len(pending) == 1:
+            loop = asyncio.get_running_loop()
+            loop.call_later(STROKE_FLUSH_SECONDS, self._schedule_flush, loop, key)
+
+    def _schedule_flush(self, loop, key: str) -> None:
+        task = loop.create_task(self._flush_strokes(key))
+        self._flushes.add(task)  # keep a reference until done (asyncio holds tasks weakly)
+        task.add_done_callback(self._flush_done)
+
+    def _flush_done(self, task) -> None:
+        self._flushes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("whiteboard strokes could not be stored", exc_info=task.exception())
+
+    async def _flush_strokes(self, key: str) -> None:
+        items = self._pending.pop(key, None)
+        if not items:
+            return
+        async with self._redis().pipeline(transaction=False) as pipe:
+            pipe.rpush(self._k("wbstrokes", key), *items)
+            pipe.ltrim(self._k("wbstrokes", key), -MAX_STROKES, -1)
+            pipe.expire(self._k("wbstrokes", key), STATE_TTL_SECONDS)
+            await pipe.execute()
+
+    async def wb_undo(self, key: str) -> None:
+        await self._flush_strokes(key)
+        await self._redis().eval(_UNDO, 1, self._k("wbstrokes", key))
+
+    async def wb_clear(self, key: str) -> None:
+        self._pending.pop(key, None)
+        await self._redis().delete(self._k("wbstage", key), self._k("wbstrokes", key))
+
+
+_store = None
+
+
+def get_store():
+    """The process's store: Redis when ``REDIS_URL`` is set, memory otherwise."""
+    global _store
+    if _store is None:
+        if getattr(settings, "REDIS_URL", ""):
+            config = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+            _store = RedisStore(settings.REDIS_URL, config.get("prefix", "parley"))
+        else:
+            _store = MemoryStore()
+    return _store
