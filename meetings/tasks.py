@@ -1,0 +1,80 @@
+"""Durable background tasks of the meetings app (Django's tasks framework; the database
+queue of ``django_tasks_db``, run by ``manage.py db_worker``).
+
+Recording processing is two tasks: ``process_recording`` does the work under a lease, and
+``recording_watchdog`` — queued beside it, due one lease later, re-queuing itself until the
+recording is ready or failed — puts the recording back in the queue if the worker running it
+died (``db_worker`` itself never re-runs a task whose worker was killed).
+"""
+
+from datetime import timedelta
+
+from django.tasks import TaskResultStatus, task
+from django.utils import timezone
+
+from meetings import recording_pipeline
+from meetings.models import Recording
+
+LOST_ATTEMPT = "meetings.recording_pipeline.WorkerLost"
+
+
+@task()
+def process_recording(*, recording_pk: str) -> str:
+    return recording_pipeline.recording_process(recording_pk=recording_pk)
+
+
+@task()
+def recording_watchdog(*, recording_pk: str) -> str:
+    recording_pipeline.recordings_recover()
+    state = Recording.objects.filter(pk=recording_pk).values_list("processing", flat=True).first()
+    if state in (None, Recording.Processing.READY, Recording.Processing.FAILED):
+        return state or "gone"
+    if state == Recording.Processing.PENDING and not processing_queued(recording_pk):
+        # Claimed by a worker that died before it could take the lease.
+        mark_lost_attempts(recording_pk)
+        process_recording.enqueue(recording_pk=recording_pk)
+    _enqueue_watchdog(recording_pk)
+    return state
+
+
+def enqueue_processing(recording_pk: str, *, watchdog: bool = True) -> None:
+    process_recording.enqueue(recording_pk=recording_pk)
+    if watchdog:
+        _enqueue_watchdog(recording_pk)
+
+
+def _enqueue_watchdog(recording_pk: str) -> None:
+    if not recording_watchdog.get_backend().supports_defer:  # e.g. the immediate backend
+        return
+    due = timezone.now() + timedelta(seconds=recording_pipeline.lease_seconds())
+    recording_watchdog.using(run_after=due).enqueue(recording_pk=recording_pk)
+
+
+def _db_results():
+    """The queue's rows for processing attempts, when the backend is the database queue."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = process_recording.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    return DBTaskResult.objects.filter(task_path=process_recording.module_path, backend_name=backend.alias)
+
+
+def processing_queued(recording_pk: str) -> bool:
+    results = _db_results()
+    if results is None:
+        return True
+    queued = results.filter(status=TaskResultStatus.READY, args_kwargs__kwargs__recording_pk=recording_pk)
+    return queued.exists()
+
+
+def mark_lost_attempts(recording_pk: str) -> None:
+    """Close the queue rows of attempts whose worker died, so they don't read as running."""
+    results = _db_results()
+    if results is None:
+        return
+    results.filter(status=TaskResultStatus.RUNNING, args_kwargs__kwargs__recording_pk=recording_pk).update(
+        status=TaskResultStatus.FAILED, finished_at=timezone.now(), exception_class_path=LOST_ATTEMPT,
+        traceback="The worker running this attempt stopped before it finished; the recording was re-queued.",
+    )
