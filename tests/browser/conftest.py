@@ -65,3 +65,19 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def new_page(browser, browser_context_args):
+    """``new_page()`` → a page in a fresh browser context (another person's browser);
+    every context is closed after the test."""
+    contexts = []
+
+    def make(**overrides):
+        context = browser.new_context(**{**browser_context_args, **overrides})
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,122 @@
+"""Browser pages of the meetings app: schedule a meeting, its invite page, guest join and
+the meeting room (a page built on the JavaScript SDK in ``static/parley/sdk.js``).
+
+A room page carries a *room* token minted here, server-side, for one room, one role and
+one display name; a login JWT never reaches a page.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from meetings.forms import GuestJoinForm, MeetingScheduleForm
+from meetings.models import Meeting
+from meetings.selectors import meeting_get_for_user
+from meetings.services.rooms import guest_token_issue, meeting_schedule, room_token_issue
+
+GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request):
+    form = MeetingScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        meeting = meeting_schedule(
+            host=request.user, title=data["title"], scheduled_start=data["scheduled_start"],
+            duration_minutes=data["duration_minutes"], transcript_enabled=data["transcript_enabled"],
+            is_private=data["is_private"], room_type=data["room_type"],
+        )
+        return redirect("meeting-detail", meeting_id=meeting.pk)
+    return render(request, "meetings/new.html", {"form": form})
+
+
+@login_required
+def meeting_detail(request, meeting_id: str):
+    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
+    invite_url = request.build_absolute_uri(reverse("meeting-join", args=[meeting.invite_code]))
+    return render(request, "meetings/detail.html", {"meeting": meeting, "invite_url": invite_url})
+
+
+@never_cache
+@login_required
+def meeting_room(request, meeting_id: str):
+    """The host's way in: a host token for the meeting's room."""
+    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
+    if meeting.room is None:
+        raise Http404("This meeting has no room.")
+    token = room_token_issue(
+        actor=request.user, room=meeting.room, role="host", user_name=_display_name(request.user)
+    )
+    return _render_room(request, meeting=meeting, token=token, role="host",
+                        name=_display_name(request.user),
+                        leave_url=reverse("meeting-detail", args=[meeting.pk]))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def meeting_join(request, invite_code: str):
+    """The invite link: ask for a name, mint a token for this meeting's room only."""
+    meeting = _meeting_by_invite(request, invite_code)
+    if meeting.room.is_private and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    initial = {"user_name": _display_name(request.user)} if request.user.is_authenticated else None
+    form = GuestJoinForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        token = guest_token_issue(meeting=meeting, user_name=form.cleaned_data["user_name"])
+        tokens = request.session.get(GUEST_TOKEN_SESSION_KEY, {})
+        tokens[invite_code] = {"token": token, "name": form.cleaned_data["user_name"]}
+        request.session[GUEST_TOKEN_SESSION_KEY] = tokens
+        return redirect("meeting-join-room", invite_code=invite_code)
+    return render(request, "meetings/join.html", {"meeting": meeting, "form": form})
+
+
+@never_cache
+def meeting_join_room(request, invite_code: str):
+    meeting = _meeting_by_invite(request, invite_code)
+    joined = request.session.get(GUEST_TOKEN_SESSION_KEY, {}).get(invite_code)
+    if not joined:
+        return redirect("meeting-join", invite_code=invite_code)
+    role = "viewer" if meeting.room.has_audience else "participant"
+    return _render_room(request, meeting=meeting, token=joined["token"], role=role, name=joined["name"],
+                        leave_url=reverse("meeting-join", args=[invite_code]))
+
+
+def _meeting_by_invite(request, invite_code: str) -> Meeting:
+    meeting = (
+        Meeting.objects.for_tenant(request.tenant).select_related("room")
+        .filter(invite_code=invite_code, room__isnull=False).first()
+    )
+    if meeting is None:
+        raise Http404("No meeting behind this link.")
+    return meeting
+
+
+def _display_name(user) -> str:
+    if not user.is_authenticated:
+        return ""
+    return (user.full_name or user.email).strip()
+
+
+def _render_room(request, *, meeting: Meeting, token: str, role: str, name: str, leave_url: str):
+    room = meeting.room
+    config = {
+        "token": token,
+        "roomId": room.pk,
+        "roomType": room.type,
+        "role": role,
+        "name": name,
+        "meetingId": meeting.pk,
+        "title": meeting.title,
+        "iceServers": settings.ICE_SERVERS,
+        "leaveUrl": leave_url,
+    }
+    response = render(request, "meetings/room.html", {"meeting": meeting, "config": config})
+    response["Referrer-Policy"] = "no-referrer"
+    return response
