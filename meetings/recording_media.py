@@ -43,15 +43,15 @@ class TrackInfo:
 
 
 def ffmpeg_binary() -> str:
-    return getattr(settings, "RECORDING_FFMPEG", "ffmpeg")
+    return settings.RECORDING_FFMPEG
 
 
 def ffprobe_binary() -> str:
-    return getattr(settings, "RECORDING_FFPROBE", "ffprobe")
+    return settings.RECORDING_FFPROBE
 
 
 def _timeout() -> float:
-    return float(getattr(settings, "RECORDING_FFMPEG_TIMEOUT_SECONDS", 3 * 3600))
+    return float(settings.RECORDING_FFMPEG_TIMEOUT_SECONDS)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -149,7 +149,7 @@ def frame_size(tracks: list[TrackInfo]) -> tuple[int, int]:
 
 def _encode_args() -> list[str]:
     return [
-        "-c:v", "libx264", "-preset", getattr(settings, "RECORDING_X264_PRESET", "veryfast"),
+        "-c:v", "libx264", "-preset", settings.RECORDING_X264_PRESET,
         "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
         "-ar", str(AUDIO_RATE), "-ac", "2", "-video_track_timescale", "90000",
     ]

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from meetings import recording_media
-from meetings.models import Meeting, Recording, RecordingTrack, Room
+from meetings.models import Recording, RecordingTrack, Room
 from meetings.tokens import RoomGrant
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class LeaseLost(Exception):
 
 
 def lease_seconds() -> float:
-    return float(getattr(settings, "RECORDING_PROCESSING_LEASE_SECONDS", 120))
+    return float(settings.RECORDING_PROCESSING_LEASE_SECONDS)
 
 
 def _transition(recording_pk: str, name: str, *, lease=None, **fields) -> bool:
@@ -133,12 +133,6 @@ def _recording_create(*, grant: RoomGrant, room: Room, recording_id: str) -> Rec
         )
     except RecordingConflict:
         raise IngestRefused("conflict", "Another recording is already running in this room.") from None
-    meeting = Meeting.objects.for_tenant(grant.tenant_id).filter(room=room).order_by("-created_at").first()
-    if meeting is not None:
-        from meetings.services.rooms import meeting_update
-
-        meeting_update(meeting=meeting, recording_id=recording_id)
-    _announce_recording(recording, on=True)
     return recording
 
 
@@ -292,21 +286,10 @@ def recording_process_request(*, grant: RoomGrant, room_id, recording_id) -> Rec
             from meetings.services.recordings import recording_stop
 
             recording_stop(recording=recording)
-            _announce_recording(recording, on=False)
         _transition(recording.pk, "queue", error="")
         enqueue_processing(recording.pk)  # same transaction: queued if and only if committed
         recording.refresh_from_db()
     return recording
-
-
-def _announce_recording(recording: Recording, *, on: bool) -> None:
-    """Tell the room that recording started or stopped (sent once the transaction commits)."""
-    from realtime.announce import announce_to_room
-
-    announce_to_room(
-        tenant_id=recording.tenant_id, room_id=recording.room_id,
-        frame={"type": "recording", "togglingFlag": on, "recordingId": recording.recording_id},
-    )
 
 
 # --- Processing ----------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -33,7 +35,7 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def url_ttl_seconds() -> int:
-    return int(getattr(settings, "RECORDING_URL_TTL_SECONDS", 6 * 3600))
+    return int(settings.RECORDING_URL_TTL_SECONDS)
 
 
 def local_path(name: str) -> str | None:
@@ -150,6 +152,17 @@ class RecordingFileView(APIView):
     # Access is decided in recording_file_get: a signed URL or the caller's own credentials.
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        operation_id="recording_file",
+        summary="Download or stream a processed recording",
+        description="The MP4 of a ready recording, with HTTP Range support (206/416). Access: the "
+        "`url` of a /recordings/list row (signed, short-lived) or your own credentials. 409 while "
+        "not ready; on S3 storage, a redirect to a signed S3 URL.",
+        parameters=[OpenApiParameter("sig", str, required=False, description="Signature from `url`.")],
+        responses={(200, "video/mp4"): OpenApiTypes.BINARY, (206, "video/mp4"): OpenApiTypes.BINARY,
+                   302: None, 401: None, 404: None, 409: None, 416: None},
+        tags=["recordings"],
+    )
     def get(self, request, recording_id: str):
         recording = recording_file_get(request=request, recording_id=recording_id)
         if recording.processing != Recording.Processing.READY or not recording.file:
@@ -193,7 +206,3 @@ def serve_file(request, recording: Recording) -> HttpResponse:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     return response
 
-
-urlpatterns = [
-    path("recordings/<str:recording_id>/file", RecordingFileView.as_view(), name="recording-file"),
-]

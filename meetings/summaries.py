@@ -77,7 +77,7 @@ def llm_summarise(lines: Sequence[Line], *, title: str = "") -> str:
     if settings.SUMMARY_LLM_KEY:
         headers["Authorization"] = f"Bearer {settings.SUMMARY_LLM_KEY}"
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")  # noqa: S310
-    timeout = getattr(settings, "SUMMARY_LLM_TIMEOUT", 30)
+    timeout = settings.SUMMARY_LLM_TIMEOUT
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
             payload = json.loads(response.read(LLM_MAX_RESPONSE_BYTES))

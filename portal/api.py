@@ -57,3 +57,13 @@ def exception_handler(exc, context):
 
 def error_response(message: str, status_code: int, **extra) -> Response:
     return Response({"success": False, "message": message, **extra}, status=status_code)
+
+
+def not_found(request, exception=None):
+    """Django's 404 for unmatched URLs: a page for browsers, the API's JSON for everyone else."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if "text/html" in request.headers.get("Accept", ""):
+        return render(request, "404.html", status=404)
+    return JsonResponse({"success": False, "message": "Not found."}, status=404)

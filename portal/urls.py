@@ -23,3 +23,5 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "portal.api.not_found"

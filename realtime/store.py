@@ -14,7 +14,6 @@ leave the server; ``public_entry`` strips them.
 import asyncio
 import json
 import logging
-import os
 import weakref
 
 from django.conf import settings
@@ -35,7 +34,7 @@ STROKE_FLUSH_SECONDS = 0.02
 
 def presence_ttl() -> int:
     """Seconds after which a silent process's sockets are forgotten (``WS_PRESENCE_TTL_SECONDS``)."""
-    return max(2, int(os.environ.get("WS_PRESENCE_TTL_SECONDS", "30")))
+    return settings.WS_PRESENCE_TTL_SECONDS
 
 
 def public_entry(entry: dict) -> dict:

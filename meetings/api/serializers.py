@@ -14,6 +14,7 @@ from meetings.api.fields import (
     StringOrNumberField,
 )
 from meetings.models import Meeting, Recording, Room, RoomFile, TranscriptEntry
+from meetings.recordings_download import delivery_fields
 from meetings.tokens import ROLES
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -161,10 +162,24 @@ class RecordingRowSerializer(serializers.ModelSerializer):
     status = serializers.BooleanField(source="stopped", help_text="True once the recording is stopped.")
     createdAt = JSDateTimeField(source="created_at")
     updatedAt = JSDateTimeField(source="updated_at")
+    url = serializers.SerializerMethodField(help_text="Download/stream link once ready (short-lived).")
+    duration = serializers.FloatField(read_only=True, allow_null=True, help_text="Seconds.")
+    size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Bytes.")
+    processing = serializers.ChoiceField(choices=Recording.Processing.choices, read_only=True)
+    error = serializers.SerializerMethodField()
 
     class Meta:
         model = Recording
-        fields = ["_id", "roomId", "recordingId", "hostName", "status", "createdAt", "updatedAt"]
+        fields = [
+            "_id", "roomId", "recordingId", "hostName", "status", "createdAt", "updatedAt",
+            "url", "duration", "size", "processing", "error",
+        ]
+
+    def get_url(self, obj) -> str | None:
+        return delivery_fields(obj, self.context.get("request"))["url"]
+
+    def get_error(self, obj) -> str | None:
+        return delivery_fields(obj)["error"]
 
 
 class RecordingStartResponseSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from meetings.api.views import files, meetings, recordings, reporting, rooms, speech, transcripts
+from meetings.recordings_download import RecordingFileView
 
 urlpatterns = [
     path("room/create", rooms.RoomCreateView.as_view(), name="api-room-create"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("recording/start", recordings.RecordingStartView.as_view(), name="api-recording-start"),
     path("recording/stop", recordings.RecordingStopView.as_view(), name="api-recording-stop"),
     path("recordings/list", recordings.RecordingListView.as_view(), name="api-recording-list"),
+    path("recordings/<str:recording_id>/file", RecordingFileView.as_view(), name="recording-file"),
     path("room/<str:room_id>/upload", files.RoomFileUploadView.as_view(), name="api-room-file-upload"),
     path("room/<str:room_id>/files", files.RoomFilesDeleteView.as_view(), name="api-room-files"),
     path(

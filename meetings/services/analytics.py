@@ -1,6 +1,7 @@
 """Live sessions for analytics: a session is one live occurrence of a room, from its
 first join to its last leave. The room socket and the meet socket call these."""
 
+import ipaddress
 from dataclasses import asdict
 
 from django.db import transaction
@@ -10,6 +11,14 @@ from meetings.geo import locate
 from meetings.models import AnalyticsSession, Room, SessionParticipant
 
 
+def valid_ip(ip) -> str | None:
+    """The address if it is one (clients report their own ``ip``), else None."""
+    try:
+        return str(ipaddress.ip_address(str(ip).strip())) if ip else None
+    except ValueError:
+        return None
+
+
 @transaction.atomic
 def participant_joined(
     *, room: Room, participant_id: str, name: str = "", role: str = "", user_id: str | None = None,
@@ -17,6 +26,7 @@ def participant_joined(
 ) -> SessionParticipant:
     """Record a join; opens the room's session if none is live. Idempotent per participant."""
     now = timezone.now()
+    ip = valid_ip(ip)
     location = asdict(locate(ip))
     session = (
         AnalyticsSession.objects.select_for_update()
@@ -30,7 +40,7 @@ def participant_joined(
         )
     participant, created = SessionParticipant.objects.get_or_create(
         tenant_id=room.tenant_id, session=session, participant_id=participant_id,
-        defaults={"name": name, "role": role, "user_id": user_id, "ip": ip or None, "joined_at": now,
+        defaults={"name": name, "role": role, "user_id": user_id, "ip": ip, "joined_at": now,
                   **location},
     )
     if not created and participant.left_at is not None:

@@ -9,7 +9,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from meetings.models import Recording, Room
+from meetings.models import Meeting, Recording, Room
+from meetings.services.rooms import meeting_update
+from realtime.announce import announce_to_room
 
 
 class RecordingConflict(Exception):
@@ -21,14 +23,23 @@ def recording_start(
     video_type: str = "", start_time: datetime | None = None,
 ) -> Recording:
     """Open a recording of ``room``; the database guarantees one running recording per
-    room and unique recording ids per tenant (``RecordingConflict`` otherwise)."""
+    room and unique recording ids per tenant (``RecordingConflict`` otherwise).
+
+    The room's latest meeting lists the recording, and the room hears ``recording`` on.
+    """
     try:
         with transaction.atomic():
-            return Recording.objects.create(
+            recording = Recording.objects.create(
                 tenant_id=room.tenant_id, room=room, recording_id=recording_id, host_name=host_name,
                 started_by=started_by, stream_id=stream_id, video_type=video_type,
                 start_time=start_time or timezone.now(),
             )
+            meetings = Meeting.objects.for_tenant(room.tenant_id).filter(room=room)
+            meeting = meetings.order_by("-created_at").first()
+            if meeting is not None:
+                meeting_update(meeting=meeting, recording_id=recording_id)
+            _announce(recording, on=True)
+            return recording
     except IntegrityError:
         raise RecordingConflict("This recording id is taken or the room is already recording.") from None
 
@@ -42,4 +53,13 @@ def recording_stop(*, recording: Recording, end_time: datetime | None = None) ->
     recording.stopped = True
     recording.end_time = end_time or timezone.now()
     recording.save(update_fields=["stopped", "end_time", "updated_at"])
+    _announce(recording, on=False)
     return recording
+
+
+def _announce(recording: Recording, *, on: bool) -> None:
+    """Tell the room that recording started or stopped (sent once the transaction commits)."""
+    announce_to_room(
+        tenant_id=recording.tenant_id, room_id=recording.room_id,
+        frame={"type": "recording", "togglingFlag": on, "recordingId": recording.recording_id},
+    )

@@ -28,12 +28,14 @@ def room_token_issue(*, actor, room: Room, role: str, user_name: str) -> str:
     """A room token minted by a logged-in user of the room's tenant.
 
     Only the room's owner or tenant staff may mint ``host`` tokens or any token for a
-    private room (``PermissionDenied`` otherwise).
+    private room (``PermissionDenied`` otherwise). Participant and viewer tokens are often
+    minted by a server for someone else, so only host tokens name the minting user.
     """
     if (role == "host" or room.is_private) and not user_may_manage_room(user=actor, room=room):
         raise PermissionDenied("Only the room's owner may issue this token.")
     return room_token_mint(
-        tenant_id=room.tenant_id, room_id=room.pk, role=role, name=user_name, user_id=actor.pk
+        tenant_id=room.tenant_id, room_id=room.pk, role=role, name=user_name,
+        user_id=actor.pk if role == "host" else None,
     )
 
 

@@ -100,3 +100,15 @@ def test_malformed_json_is_400(api, host, world, method, path):
     response = call(api(host), method, path, world, data="{not json", content_type="application/json")
     # Endpoints that need no body may ignore it; none may fail.
     assert response.status_code in (200, 201, 204, 400, 404), response.content
+
+
+@pytest.mark.django_db
+def test_room_join_with_a_garbage_ip_is_recorded_without_a_location(tenant_a, host):
+    from meetings.models import SessionParticipant
+    from meetings.services.analytics import participant_joined
+    from meetings.services.rooms import room_create
+
+    room = room_create(owner=host, name="Any")
+    participant_joined(room=room, participant_id="p1", ip="not-an-ip")
+    row = SessionParticipant.objects.get(participant_id="p1")
+    assert row.ip is None and row.city == "Unknown"

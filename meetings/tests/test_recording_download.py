@@ -15,7 +15,6 @@ from meetings.tests.recording_support import room_with_meeting
 
 # The view's URL as the lead wires it (meetings.recordings_download.urlpatterns), in front of
 # the portal's own URL map.
-pytestmark = pytest.mark.urls("meetings.tests.recording_urls")
 
 BODY = bytes(range(256)) * 40  # 10,240 bytes
 

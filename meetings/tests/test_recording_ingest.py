@@ -34,7 +34,7 @@ def room(host):
 def announced(monkeypatch):
     frames = []
     monkeypatch.setattr(
-        "realtime.announce.announce_to_room",
+        "meetings.services.recordings.announce_to_room",
         lambda *, tenant_id, room_id, frame: frames.append((tenant_id, room_id, frame)),
     )
     return frames

@@ -30,7 +30,7 @@ from meetings.tests.recording_support import (
 from tests.live import ARTIFACTS, BASE_DIR, free_port
 from tests.live import test_database_url as live_database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("meetings.tests.recording_urls")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def live_env() -> dict:
@@ -64,7 +64,7 @@ def process(args: list[str], name: str):
 def server():
     port = free_port()
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-              "meetings.tests.recording_asgi:application"]
+              "portal.asgi:application"]
     worker = [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay",
               "--no-reload"]
     with process(daphne, "recording-daphne") as proc, process(worker, "recording-live-worker"):

@@ -52,3 +52,15 @@ def test_create_tenant_refuses_a_taken_domain(tenant_b):
         call_command("create_tenant", "Thief", "thief.test", "beta.test")
     assert not Tenant.objects.filter(name="Thief").exists()
     assert not Domain.objects.filter(host="thief.test").exists()
+
+
+def test_unmatched_api_path_is_json_404(client, tenant_a):
+    response = client.get("/no/such/endpoint")
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "message": "Not found."}
+
+
+def test_unmatched_page_is_an_html_404_for_browsers(client, tenant_a):
+    response = client.get("/no/such/page", HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

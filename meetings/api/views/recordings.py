@@ -78,4 +78,5 @@ class RecordingListView(MeetAPIView):
         responses={200: s.RecordingRowSerializer(many=True), **errors()},
     )
     def get(self, request):
-        return Response(s.RecordingRowSerializer(recordings_for_user(user=request.user), many=True).data)
+        rows = recordings_for_user(user=request.user)
+        return Response(s.RecordingRowSerializer(rows, many=True, context={"request": request}).data)

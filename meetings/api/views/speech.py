@@ -32,7 +32,7 @@ class BadGateway(APIException):
 
 
 def speech_token_fetch(*, key: str, region: str) -> str:
-    url = getattr(settings, "AZURE_SPEECH_TOKEN_URL", "") or (
+    url = settings.AZURE_SPEECH_TOKEN_URL or (
         f"https://{region}.api.cognitive.microsoft.com/sts/v1.0/issueToken"
     )
     if not url.startswith(("http://", "https://")):
