@@ -33,13 +33,9 @@ def test_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-@contextmanager
-def daphne_server(*, extra_env: dict | None = None, name: str = "daphne"):
-    """Start ``daphne portal.asgi:application`` on a free port; yields its base URL."""
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"{name}-{port}.log"
-    env = {
+def live_env(extra_env: dict | None = None) -> dict:
+    """The environment of a subprocess that must share this test's database, key and files."""
+    return {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "SECRET_KEY": settings.SECRET_KEY,
@@ -47,12 +43,39 @@ def daphne_server(*, extra_env: dict | None = None, name: str = "daphne"):
         "DJANGO_DEBUG": "false",
         **(extra_env or {}),
     }
+
+
+@contextmanager
+def live_process(args: list[str], *, name: str, extra_env: dict | None = None):
+    """Run ``args`` in the project directory with ``live_env``, logging to test-artifacts/;
+    terminated (then killed) on exit. Yields the process and its log path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{name}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "portal.asgi:application"],
-            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            args, cwd=BASE_DIR, env=live_env(extra_env), stdout=log, stderr=subprocess.STDOUT
         )
     try:
+        yield proc, log_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay",
+            "--no-reload"]
+
+
+@contextmanager
+def daphne_server(*, extra_env: dict | None = None, name: str = "daphne"):
+    """Start ``daphne portal.asgi:application`` on a free port; yields its base URL."""
+    port = free_port()
+    args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "portal.asgi:application"]
+    with live_process(args, name=f"{name}-{port}", extra_env=extra_env) as (proc, log_path):
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
@@ -65,9 +88,3 @@ def daphne_server(*, extra_env: dict | None = None, name: str = "daphne"):
                     raise RuntimeError(f"daphne did not start; see {log_path}") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()

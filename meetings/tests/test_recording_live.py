@@ -4,18 +4,12 @@ WebSocket (dropping the connection once and resuming), asks for processing, a re
 
 import asyncio
 import json
-import os
-import socket as sockets
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 
 import pytest
 import websockets
-from django.conf import settings
 
 from meetings.models import Recording
 from meetings.recordings_download import delivery_fields
@@ -27,57 +21,20 @@ from meetings.tests.recording_support import (
     room_with_meeting,
     token_for,
 )
-from tests.live import ARTIFACTS, BASE_DIR, free_port
-from tests.live import test_database_url as live_database_url
+from tests.live import daphne_server, live_process, worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def live_env() -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "meetings.tests.recording_live_settings",
-        "DATABASE_URL": live_database_url(),
-        "SECRET_KEY": settings.SECRET_KEY,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DJANGO_DEBUG": "false",
-        "PARLEY_TEST_RECORDING_LEASE": "30",
-    }
-
-
-@contextmanager
-def process(args: list[str], name: str):
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / f"{name}.log", "wb") as log:
-        proc = subprocess.Popen(args, cwd=BASE_DIR, env=live_env(), stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+LIVE_SETTINGS = {"DJANGO_SETTINGS_MODULE": "meetings.tests.recording_live_settings",
+                 "PARLEY_TEST_RECORDING_LEASE": "30"}
 
 
 @pytest.fixture
 def server():
-    port = free_port()
-    daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-              "portal.asgi:application"]
-    worker = [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay",
-              "--no-reload"]
-    with process(daphne, "recording-daphne") as proc, process(worker, "recording-live-worker"):
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, "daphne exited; see test-artifacts/recording-daphne.log"
-            try:
-                sockets.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daphne did not start"
-                time.sleep(0.1)
-        yield f"127.0.0.1:{port}"
+    with daphne_server(extra_env=LIVE_SETTINGS, name="recording-daphne") as (url, _proc), \
+            live_process(worker_command(), name="recording-live-worker", extra_env=LIVE_SETTINGS):
+        yield url.removeprefix("http://")
 
 
 async def send_track(ws, video_id: str, data: bytes, *, start: int = 0, stop_after: int | None = None) -> int:

@@ -2,10 +2,8 @@
 ``processing``; another worker picks it up after the lease and finishes it. Real
 ``manage.py db_worker`` processes on the test database."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,8 +15,7 @@ from meetings import recording_pipeline as pipeline
 from meetings.models import Recording
 from meetings.tests.recording_support import make_clip, probe, room_with_meeting, token_for
 from meetings.tokens import room_token_read
-from tests.live import ARTIFACTS, BASE_DIR
-from tests.live import test_database_url as live_database_url
+from tests.live import ARTIFACTS, BASE_DIR, live_env, worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +26,7 @@ def start_worker(env: dict, name: str) -> subprocess.Popen:
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload"],
+        worker_command(),
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
@@ -69,16 +66,11 @@ def test_a_killed_worker_leaves_the_recording_to_the_next_one(host, tmp_path, se
         'exec ffmpeg "$@"\n'
     )
     wrapper.chmod(0o755)
-    env = {
-        **os.environ,
+    env = live_env({
         "DJANGO_SETTINGS_MODULE": "meetings.tests.recording_live_settings",
-        "DATABASE_URL": live_database_url(),
-        "SECRET_KEY": settings.SECRET_KEY,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DJANGO_DEBUG": "false",
         "PARLEY_TEST_RECORDING_LEASE": str(LEASE),
         "PARLEY_TEST_FFMPEG": str(wrapper),
-    }
+    })
     first = start_worker(env, "recording-worker-1")
     second = None
     try:
