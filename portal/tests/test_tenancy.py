@@ -64,3 +64,11 @@ def test_unmatched_page_is_an_html_404_for_browsers(client, tenant_a):
     response = client.get("/no/such/page", HTTP_ACCEPT="text/html,application/xhtml+xml")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_swagger_ui_uses_local_assets_only(client, tenant_a):
+    page = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn." not in page and "jsdelivr" not in page
+    bundle = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+    assert client.get(bundle).status_code == 200
