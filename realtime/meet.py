@@ -8,15 +8,21 @@ import secrets
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
-from rest_framework_simplejwt.exceptions import TokenError
 
 from meetings.models import Room
 from meetings.services.analytics import participant_joined, participant_left
 from meetings.tokens import InvalidRoomToken, room_token_read
-from portal.accounts.models import User
-from portal.accounts.tokens import TENANT_CLAIM, TenantAccessToken
+from portal.accounts.tokens import login_token_read
 from portal.tenancy import allowed_origin
-from realtime.consumers import CLOSE_ORIGIN, CLOSE_TOKEN, _FrameConsumer, query_token, scope_host, scope_ip
+from realtime.consumers import (
+    CLOSE_ORIGIN,
+    CLOSE_TOKEN,
+    _FrameConsumer,
+    analytics_id,
+    query_token,
+    scope_host,
+    scope_ip,
+)
 from realtime.frames import encode
 
 SESSION_MAX = 32
@@ -37,17 +43,12 @@ def _identity(token: str, tenant) -> MeetIdentity | None:
     except InvalidRoomToken:
         pass
     else:
-        return MeetIdentity(analytics_id=f"t-{grant.jti}", name=grant.name, role=grant.role,
+        return MeetIdentity(analytics_id=analytics_id(grant), name=grant.name, role=grant.role,
                             user_id=grant.user_id, room_id=grant.room_id)
-    try:
-        access = TenantAccessToken(token)
-    except TokenError:
+    login = login_token_read(token, tenant=tenant)
+    if login is None:
         return None
-    if access.get(TENANT_CLAIM) != tenant.id:
-        return None
-    user = User.objects.filter(pk=access.get("user_id"), tenant=tenant, is_active=True).first()
-    if user is None:
-        return None
+    user, _token = login
     name = user.get_full_name() or user.email
     return MeetIdentity(analytics_id=f"u-{user.pk}-{secrets.token_hex(4)}", name=name, role="participant",
                         user_id=user.pk, room_id=None)

@@ -8,7 +8,6 @@ The work is done by ``meetings.recording_pipeline``; this consumer parses and re
 """
 
 import json
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -17,6 +16,7 @@ from meetings import recording_pipeline as pipeline
 from meetings.services.rooms import room_token_is_revoked
 from meetings.tokens import InvalidRoomToken, room_token_read
 from portal.tenancy import allowed_origin
+from realtime.consumers import query_token
 
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -28,9 +28,8 @@ class RecordingConsumer(AsyncWebsocketConsumer):
         if tenant is None or not allowed_origin(self.scope):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:
-            grant = room_token_read((query.get("token") or [""])[0], tenant_id=tenant.id)
+            grant = room_token_read(query_token(self.scope), tenant_id=tenant.id)
         except InvalidRoomToken:
             await self.close(code=CLOSE_UNAUTHORISED)
             return

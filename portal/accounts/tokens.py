@@ -7,6 +7,7 @@ expired, forged and ``alg=none`` tokens and tokens of inactive users (all 401).
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from portal.accounts.models import User
@@ -24,25 +25,30 @@ def login_token_for(user: User) -> str:
     return str(token)
 
 
+def login_token_read(raw_token, *, tenant) -> tuple[User, TenantAccessToken] | None:
+    """The active user of ``tenant`` that a login JWT names, with the token; None for a
+    forged, expired or malformed token, another tenant's token, or an inactive user.
+    Platform accounts (no tenant) never match."""
+    try:
+        token = TenantAccessToken(raw_token)
+    except TokenError:
+        return None
+    if token.get(TENANT_CLAIM) != tenant.id:
+        return None
+    user = User.objects.filter(pk=token.get("user_id"), tenant=tenant, is_active=True).first()
+    return (user, token) if user is not None else None
+
+
 class TenantJWTAuthentication(JWTAuthentication):
     def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is None:
+        header = self.get_header(request)
+        raw_token = self.get_raw_token(header) if header is not None else None
+        if raw_token is None:
             return None
-        user, token = result
-        tenant = request.tenant
-        if token.get(TENANT_CLAIM) != tenant.id or user.tenant_id != tenant.id:
-            raise AuthenticationFailed("Token is not valid for this site.", code="wrong_tenant")
-        return user, token
-
-    def get_user(self, validated_token):
-        # Only users of the token's own tenant are candidates (and never platform accounts).
-        tenant_id = validated_token.get(TENANT_CLAIM)
-        user_id = validated_token.get("user_id")
-        user = User.objects.filter(pk=user_id, tenant_id=tenant_id).first() if tenant_id else None
-        if user is None or not user.is_active:
-            raise AuthenticationFailed("User not found or inactive.", code="user_not_found")
-        return user
+        result = login_token_read(raw_token, tenant=request.tenant)
+        if result is None:
+            raise AuthenticationFailed("Token is invalid, expired, or not valid for this site.")
+        return result
 
 
 class CsrfSessionAuthentication(SessionAuthentication):
