@@ -45,6 +45,17 @@ def meeting_get_for_user(*, user, meeting_id: str) -> Meeting:
     return meeting
 
 
+def meeting_get_by_invite(*, tenant, invite_code: str) -> Meeting:
+    """The meeting an invite link opens (anyone holding the link); 404 if none or roomless."""
+    meeting = (
+        Meeting.objects.for_tenant(tenant).select_related("room")
+        .filter(invite_code=invite_code, room__isnull=False).first()
+    )
+    if meeting is None:
+        raise Http404("No meeting behind this link.")
+    return meeting
+
+
 def dashboard_meetings(*, user) -> dict:
     """The user's meetings split into upcoming (or running) and past."""
     now = timezone.now()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from meetings.forms import GuestJoinForm, MeetingScheduleForm
 from meetings.models import Meeting
-from meetings.selectors import meeting_get_for_user
+from meetings.selectors import meeting_get_by_invite, meeting_get_for_user
 from meetings.services.rooms import guest_token_issue, meeting_schedule, room_token_issue
 
 GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
@@ -63,7 +63,7 @@ def meeting_room(request, meeting_id: str):
 @require_http_methods(["GET", "POST"])
 def meeting_join(request, invite_code: str):
     """The invite link: ask for a name, mint a token for this meeting's room only."""
-    meeting = _meeting_by_invite(request, invite_code)
+    meeting = meeting_get_by_invite(tenant=request.tenant, invite_code=invite_code)
     if meeting.room.is_private and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     initial = {"user_name": _display_name(request.user)} if request.user.is_authenticated else None
@@ -79,23 +79,13 @@ def meeting_join(request, invite_code: str):
 
 @never_cache
 def meeting_join_room(request, invite_code: str):
-    meeting = _meeting_by_invite(request, invite_code)
+    meeting = meeting_get_by_invite(tenant=request.tenant, invite_code=invite_code)
     joined = request.session.get(GUEST_TOKEN_SESSION_KEY, {}).get(invite_code)
     if not joined:
         return redirect("meeting-join", invite_code=invite_code)
     role = "viewer" if meeting.room.has_audience else "participant"
     return _render_room(request, meeting=meeting, token=joined["token"], role=role, name=joined["name"],
                         leave_url=reverse("meeting-join", args=[invite_code]))
-
-
-def _meeting_by_invite(request, invite_code: str) -> Meeting:
-    meeting = (
-        Meeting.objects.for_tenant(request.tenant).select_related("room")
-        .filter(invite_code=invite_code, room__isnull=False).first()
-    )
-    if meeting is None:
-        raise Http404("No meeting behind this link.")
-    return meeting
 
 
 def _display_name(user) -> str:
