@@ -194,7 +194,21 @@ MEDIA_URL = "/media/"  # never served publicly; files go through authorised view
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries come from npm (package.json + package-lock.json, installed by `make install`)
+# and are served as /static/vendor/<name>/…; only the folders named here are exposed.
+NODE_MODULES = BASE_DIR / "node_modules"
+PARLEY_VENDOR = {
+    "konva": "konva",
+    "chart.js": "chart.js/dist",
+    "speech-sdk": "microsoft-cognitiveservices-speech-sdk/distrib/browser",
+    "rnnoise": "@shiguredo/rnnoise-wasm/dist",
+    "selfie-segmentation": "@mediapipe/selfie_segmentation",
+}
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    *((f"vendor/{name}", NODE_MODULES / path) for name, path in PARLEY_VENDOR.items()
+      if (NODE_MODULES / path).is_dir()),
+]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
