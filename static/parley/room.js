@@ -5,9 +5,10 @@
  * Everything a person typed (names, chat) reaches the DOM through textContent only.
  */
 import { Room, Stream } from "./sdk.js";
+import { $, el, initials, micOffIcon, toast } from "./room/dom.js";
+import { mount as mountChat } from "./room/chat.js";
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
-const $ = (selector, root = document) => root.querySelector(selector);
 
 const ui = {
   shell: $("[data-room]"),
@@ -20,9 +21,6 @@ const ui = {
   muteAll: $("[data-mute-all]"),
   requests: $("[data-requests]"),
   requestList: $("[data-request-list]"),
-  chatLog: $("[data-chat-log]"),
-  chatForm: $("[data-chat-form]"),
-  chatInput: $("#chat-input"),
   mic: $("[data-toggle-mic]"),
   cam: $("[data-toggle-camera]"),
   share: $("[data-toggle-share]"),
@@ -32,7 +30,6 @@ const ui = {
   micSelect: $("#microphone-device"),
   askToSpeak: $("[data-request-mic]"),
   leave: $("[data-leave]"),
-  toasts: $("[data-toasts]"),
   overlay: $("[data-overlay]"),
   side: $("[data-side]"),
   panelToggles: document.querySelectorAll("[data-panel-toggle]"),
@@ -40,6 +37,7 @@ const ui = {
 
 const room = new Room({ token: config.token, roomId: config.roomId, iceServers: config.iceServers || [] });
 window.parleyRoom = room; // for the embedding page's scripts and for debugging
+const chat = mountChat({ room, config });
 
 let camera = null; // the published camera + microphone Stream
 let screen = null; // the published screen Stream
@@ -47,24 +45,6 @@ let canTalk = config.role !== "viewer";
 const tiles = new Map(); // tile key -> {figure, video, name, badge}
 
 // ---------- tiles ----------
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function initials(name) {
-  const parts = String(name || "?").trim().split(/\s+/).filter(Boolean);
-  return ((parts[0]?.[0] || "?") + (parts.length > 1 ? parts[parts.length - 1][0] : "")).toUpperCase();
-}
 
 function tileFor(key, { label, participantId, local = false, kind = "camera" }) {
   let tile = tiles.get(key);
@@ -169,48 +149,6 @@ function refreshParticipant(p) {
   }
   renderPeople();
 }
-
-// ---------- chat ----------
-
-function addChat({ username, msg, time, id }) {
-  const mine = room.me && id !== undefined && String(id) === String(room.me.id);
-  const when = toDate(time);
-  const entry = el("div", { class: `chat-entry${mine ? " mine" : ""}` },
-    el("div", { class: "chat-head" },
-      el("span", { class: "chat-name", text: mine ? "You" : username || "Guest" }),
-      el("time", { datetime: when.toISOString(), text: when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })),
-    el("p", { class: "chat-text", text: String(msg ?? "") }));
-  const atBottom = ui.chatLog.scrollHeight - ui.chatLog.scrollTop - ui.chatLog.clientHeight < 40;
-  ui.chatLog.append(entry);
-  ui.chatLog.querySelector(".empty")?.remove();
-  if (atBottom || mine) ui.chatLog.scrollTop = ui.chatLog.scrollHeight;
-  if (!mine && document.body.dataset.chatOpen === "false") $("[data-panel-toggle='chat']")?.classList.add("unread");
-}
-
-function toDate(time) {
-  if (time === undefined || time === null) return new Date();
-  const n = typeof time === "number" ? time : Date.parse(time);
-  if (Number.isNaN(n)) return new Date();
-  return new Date(n < 1e12 ? n * 1000 : n);
-}
-
-function renderHistory(state) {
-  const history = state.chat || state.history || state.messages || [];
-  if (!Array.isArray(history)) return;
-  ui.chatLog.replaceChildren();
-  if (!history.length) ui.chatLog.append(el("p", { class: "empty", text: "No messages yet. Say hello!" }));
-  for (const m of history) addChat(m);
-}
-
-ui.chatForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const msg = ui.chatInput.value.trim();
-  if (!msg) return;
-  room.sendData({ type: "chat-box", msg, time: Date.now() });
-  // The server relays chat to the others; the sender shows its own line.
-  addChat({ id: room.me?.id, username: room.me?.username || config.name, msg, time: Date.now() });
-  ui.chatInput.value = "";
-});
 
 // ---------- requests to speak ----------
 
@@ -386,7 +324,7 @@ for (const button of ui.panelToggles) {
     const panel = button.dataset.panelToggle;
     const open = button.getAttribute("aria-pressed") !== "true";
     setPanel(panel, open);
-    if (open && panel === "chat") ui.chatInput.focus();
+    if (open && panel === "chat") chat.focus();
   });
 }
 
@@ -405,12 +343,6 @@ setPanel("chat", !narrow.matches);
 
 // ---------- notices ----------
 
-function toast(text) {
-  const item = el("div", { class: "toast", text });
-  ui.toasts.append(item);
-  setTimeout(() => item.remove(), 5000);
-}
-
 function setStatus(text, kind = "") {
   ui.status.textContent = text;
   ui.status.className = `status ${kind}`;
@@ -427,19 +359,9 @@ function showOverlay({ title, text, rejoin = false }) {
   ui.overlay.querySelector("button, a")?.focus();
 }
 
-function micOffIcon() {
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-  path.setAttribute("d", "M12 3a3 3 0 0 0-3 3v5a3 3 0 0 0 4.8 2.4M15 10V6a3 3 0 0 0-5.6-1.5M5 11a7 7 0 0 0 11.2 5.6M19 11a7 7 0 0 1-.6 2.8M12 18v3M4 4l16 16");
-  svg.append(path);
-  return svg;
-}
-
 // ---------- room events ----------
 
-room.on("connected", (state) => {
+room.on("connected", () => {
   setStatus("Connected", "ok");
   ui.shell.dataset.state = "connected";
   const me = room.me;
@@ -447,7 +369,6 @@ room.on("connected", (state) => {
   const localTile = tiles.get("me");
   if (localTile) localTile.figure.dataset.participant = me.id;
   renderAll();
-  renderHistory(state);
   setControlsEnabled();
   if (canTalk) goLive();
 });
@@ -457,14 +378,13 @@ room.on("reconnecting", () => {
   ui.shell.dataset.state = "reconnecting";
 });
 
-room.on("reconnected", (state) => {
+room.on("reconnected", () => {
   setStatus("Connected", "ok");
   ui.shell.dataset.state = "connected";
   toast("Reconnected.");
   const localTile = tiles.get("me");
   if (localTile) localTile.figure.dataset.participant = room.me.id;
   renderAll();
-  renderHistory(state);
 });
 
 function renderAll() {
@@ -516,7 +436,6 @@ room.on("stream-removed", (remote) => {
   if (tile && tile.video.srcObject === remote.mediaStream) { tile.video.srcObject = null; refreshVideoState(tile); }
 });
 
-room.on("chat-box", (frame) => addChat(frame));
 room.on("view-count", ({ count }) => { ui.count.textContent = String(count); });
 room.on("mic-request", (frame) => { if (room.me?.role === "host") addMicRequest(frame); });
 
