@@ -22,6 +22,10 @@ class InvalidRoomToken(Exception):
     pass
 
 
+class ExpiredRoomToken(InvalidRoomToken):
+    """A genuine token of this tenant (and room, when asked) past its expiry: retrying cannot help."""
+
+
 @dataclass(frozen=True)
 class RoomGrant:
     """What a valid room token lets its holder do."""
@@ -71,6 +75,11 @@ def room_token_read(token: str, *, tenant_id: int, room_id: str | None = None) -
             token, _key(), algorithms=["HS256"], audience=AUDIENCE,
             options={"require": ["exp", "aud", "jti", "tenant", "room", "role", "name"]},
         )
+    except jwt.ExpiredSignatureError:
+        claims = _expired_claims(token)
+        if claims.get("tenant") == tenant_id and (room_id is None or claims.get("room") == room_id):
+            raise ExpiredRoomToken("token expired") from None
+        raise InvalidRoomToken("token expired") from None
     except jwt.PyJWTError as exc:
         raise InvalidRoomToken(str(exc)) from None
     if claims["tenant"] != tenant_id:
@@ -84,3 +93,12 @@ def room_token_read(token: str, *, tenant_id: int, room_id: str | None = None) -
         name=str(claims["name"])[:150], user_id=claims.get("user"), jti=claims["jti"],
         expires_at=claims["exp"],
     )
+
+
+def _expired_claims(token: str) -> dict:
+    """The claims of a token whose signature was verified but whose time is up."""
+    try:
+        return jwt.decode(token, _key(), algorithms=["HS256"], audience=AUDIENCE,
+                          options={"verify_exp": False})
+    except jwt.PyJWTError:
+        return {}

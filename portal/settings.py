@@ -180,7 +180,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Time-outs: a paused Redis fails a publish in seconds instead of hanging the relay.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 2, "socket_connect_timeout": 2}],
                 "prefix": env_str("CHANNEL_PREFIX", "parley"),
             },
         }
@@ -317,6 +318,8 @@ RECORDING_FFPROBE = env_str("RECORDING_FFPROBE", "ffprobe")
 RECORDING_FFMPEG_TIMEOUT_SECONDS = env_int("RECORDING_FFMPEG_TIMEOUT_SECONDS", 3 * 3600)
 RECORDING_X264_PRESET = env_str("RECORDING_X264_PRESET", "veryfast")
 WS_PRESENCE_TTL_SECONDS = max(2, env_int("WS_PRESENCE_TTL_SECONDS", 30))
+# A quiet room's meta and whiteboard are forgotten this long after its last change (memory and Redis).
+WS_ROOM_STATE_TTL_SECONDS = max(60, env_int("WS_ROOM_STATE_TTL_SECONDS", 24 * 3600))
 GEOIP_PATH = env_str("GEOIP_PATH")
 ICE_SERVERS = env_json("ICE_SERVERS", [])
 AZURE_SPEECH_KEY = env_str("AZURE_SPEECH_KEY")

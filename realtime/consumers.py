@@ -1,12 +1,18 @@
-"""The room socket (``/ws/rooms/<roomId>/``) and the meet socket (``/ws/meet/``).
+"""The room socket (``/ws/rooms/<roomId>/``); plumbing shared with the meet socket.
 
 Handlers stay thin: authenticate the handshake, look the event up in the registry,
 and hand the frame to the hub. A room consumer has no channel of its own: frames
 reach it through its process's hub (``realtime.hub``), which encodes nothing and
 writes the one pre-encoded text to each local socket.
+
+No failure may kill a socket behind the server's back (daphne would close it with 1011 and
+never deliver the disconnect, so the participant would stay in the roster, the analytics
+session would stay open and the seat would stay taken). ``_FrameConsumer.dispatch`` is the
+net under every handler: a frame's failure becomes an ``error`` frame, a join's failure a
+close *after* the leave path ran, and the leave path itself does each of its steps
+whatever happened to the others.
 """
 
-import json
 import logging
 import secrets
 import time
@@ -21,14 +27,14 @@ from meetings.models import Meeting, Room
 from meetings.services.analytics import participant_joined, participant_left
 from meetings.services.chat import chat_recent
 from meetings.services.rooms import room_token_is_revoked
-from meetings.tokens import InvalidRoomToken, RoomGrant, room_token_read
+from meetings.tokens import ExpiredRoomToken, InvalidRoomToken, RoomGrant, room_token_read
 from portal.tenancy import allowed_origin
-from realtime.dispatch import handle_frame
-from realtime.frames import encode, error, now_ms
+from realtime.dispatch import handle_text
+from realtime.frames import encode, error, now_ms, printable
 from realtime.groups import room_key
 from realtime.hub import daphne_wire, get_hub
 from realtime.presence import announce_ghosts_gone, announce_joined, announce_left
-from realtime.store import get_store, public_entry
+from realtime.store import STORE_ERRORS, get_store, public_entry
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +43,10 @@ CLOSE_ORIGIN = 4403
 CLOSE_TOKEN = 4401
 CLOSE_FULL = 4409
 CLOSE_REMOVED = 4003
+# After accept (so that browsers see them): the room's shared state is out of reach (try again
+# later), or the join failed on the server after the seat was taken (and given back).
+CLOSE_TRY_LATER = 1013
+CLOSE_INTERNAL = 1011
 
 
 class RateLimiter:
@@ -87,16 +97,52 @@ class _FrameConsumer(AsyncWebsocketConsumer):
     _handlers = {"websocket.connect": "websocket_connect", "websocket.receive": "websocket_receive",
                  "websocket.disconnect": "websocket_disconnect"}
 
+    accepted = False
+
     async def dispatch(self, message):
         # Channels' default closes stale DB connections in a thread before *every* frame;
         # the relay path never touches the database, and database_sync_to_async does that itself.
-        await getattr(self, self._handlers[message["type"]])(message)
+        kind = message["type"]
+        try:
+            await getattr(self, self._handlers[kind])(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            logger.exception("%s: %s failed", type(self).__name__, kind)
+            if kind == "websocket.receive":
+                await self.send_error("internal_error", "The server could not handle this frame.")
+            elif kind == "websocket.connect":
+                await self.join_failed(CLOSE_INTERNAL)
+            else:
+                raise StopConsumer() from None
+
+    async def join_failed(self, code: int) -> None:
+        """Undo what the join did, then close (after accept, so that browsers see the code)."""
+        try:
+            await self.leave()
+        finally:
+            await self.close_with(code)
+
+    async def close_with(self, code: int) -> None:
+        try:
+            if not self.accepted:
+                await self.base_send({"type": "websocket.accept"})
+                self.accepted = True
+            await self.base_send({"type": "websocket.close", "code": code})
+        except Exception:
+            logger.debug("could not close a socket", exc_info=True)
+
+    async def leave(self) -> None:
+        return None
 
     async def refuse(self, code: int) -> None:
         await self.base_send({"type": "websocket.close", "code": code})
 
     async def send_error(self, code: str, detail: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": error(code, detail)})
+        try:
+            await self.base_send({"type": "websocket.send", "text": error(code, detail)})
+        except Exception:  # the socket is going away; its disconnect runs the leave path
+            logger.debug("could not send an error frame", exc_info=True)
 
 
 class RoomConsumer(_FrameConsumer):
@@ -113,6 +159,8 @@ class RoomConsumer(_FrameConsumer):
             return await self.refuse(CLOSE_ORIGIN)
         try:
             grant = room_token_read(query_token(self.scope), tenant_id=tenant.id, room_id=self.room_id)
+        except ExpiredRoomToken:
+            return await self.close_with(CLOSE_TOKEN)  # visible to a browser: stop retrying
         except InvalidRoomToken:
             return await self.refuse(CLOSE_TOKEN)
         context = await database_sync_to_async(_join_context)(
@@ -120,10 +168,12 @@ class RoomConsumer(_FrameConsumer):
         )
         if context is None:
             return await self.refuse(CLOSE_TOKEN)
+        if context == "revoked":
+            return await self.close_with(CLOSE_TOKEN)
         self.room, default_meeting_id = context
         self.grant = grant
         self.pid = secrets.token_hex(8)
-        self.username = grant.name
+        self.username = printable(grant.name)
         self.role = grant.role
         self.jti = grant.jti
         self.key = room_key(tenant_id=tenant.id, room_id=self.room_id)
@@ -131,22 +181,41 @@ class RoomConsumer(_FrameConsumer):
         self.store = get_store()
         self.limiter = RateLimiter(settings.WS_RATE_PER_SECOND)
         self.max_bytes = settings.WS_MAX_FRAME_BYTES
-        entry = {
+        self.entry = {
             "id": self.pid, "username": self.username, "role": self.role, "state": "online",
             "muted": False, "videoOff": False, "sharing": False, "handRaised": False,
             "proc": self.hub.origin, "jti": grant.jti, "user": grant.user_id, "exp": grant.expires_at,
             "joined": time.time(),
         }
+        if self.hub.degraded:
+            return await self.close_with(CLOSE_TRY_LATER)
         limit = None if grant.is_host else self.room.max_participants
-        ghosts = await self.store.sweep(self.key)  # seats held by a dead process are free again
-        if not await self.store.join(self.key, entry, limit=limit):
+        try:
+            ghosts = await self.store.sweep(self.key)  # seats held by a dead process are free again
+            admitted = await self.store.join(self.key, self.entry, limit=limit)
+        except STORE_ERRORS as exc:
+            logger.warning("room %s: join refused, shared store out of reach: %r", self.key, exc)
+            self.joined = True  # the entry may have been written: leave takes it out again
+            await self.hub.store_failed()
+            return await self.join_failed(CLOSE_TRY_LATER)
+        if not admitted:
             return await self.refuse(CLOSE_FULL)
         self.joined = True
+        try:
+            await self.enter(ghosts, default_meeting_id)
+        except STORE_ERRORS as exc:
+            logger.warning("room %s: join failed, shared store out of reach: %r", self.key, exc)
+            await self.hub.store_failed()
+            await self.join_failed(CLOSE_TRY_LATER)
+
+    async def enter(self, ghosts: list[dict], default_meeting_id: str | None) -> None:
+        """The seat is taken: record the join, accept, and send the joiner the room."""
         await database_sync_to_async(participant_joined)(
-            room=self.room, participant_id=analytics_id(grant), name=self.username, role=self.role,
-            user_id=grant.user_id, ip=scope_ip(self.scope), domain=scope_host(self.scope),
+            room=self.room, participant_id=analytics_id(self.grant), name=self.username, role=self.role,
+            user_id=self.grant.user_id, ip=scope_ip(self.scope), domain=scope_host(self.scope),
         )
         await self.base_send({"type": "websocket.accept"})
+        self.accepted = True
         self.wire = daphne_wire(self.base_send)
         # Frames relayed while room_state is built wait in the backlog, then follow it in order.
         self.backlog = []
@@ -158,14 +227,14 @@ class RoomConsumer(_FrameConsumer):
         roster = await self.store.roster(self.key)
         # History is read after attach: a message is then in the history, live, or both — never lost.
         chat = await database_sync_to_async(_chat_history)(self.room)
-        await self.reply(_room_state(entry, roster, meta, chat))
+        await self.reply(_room_state(self.entry, roster, meta, chat))
         for text in self.backlog:
             await self.base_send({"type": "websocket.send", "text": text})
         self.backlog = None
         self.open = True
         if ghosts:
             await announce_ghosts_gone(self.hub, self.key, ghosts)
-        await announce_joined(self.hub, self.key, entry)
+        await announce_joined(self.hub, self.key, self.entry)
 
     async def websocket_receive(self, message):
         if not self.open:
@@ -173,26 +242,19 @@ class RoomConsumer(_FrameConsumer):
         text = message.get("text")
         if text is None:
             return await self.send_error("binary_not_supported", "This socket takes JSON text frames only.")
-        if len(text) * 4 > self.max_bytes and len(text.encode()) > self.max_bytes:
-            return await self.send_error("frame_too_large", f"Frames are limited to {self.max_bytes} bytes.")
         if not self.limiter.allow():
             if self.limiter.should_warn():
                 await self.send_error("rate_limited", f"More than {self.limiter.rate:g} frames per second.")
             return
-        try:
-            frame = json.loads(text)
-        except ValueError:
-            return await self.send_error("invalid_json", "The frame is not valid JSON.")
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            return await self.send_error("invalid_payload", "A frame is a JSON object with a string 'type'.")
-        await handle_frame(self, frame)
+        await handle_text(self, text)
 
     async def websocket_disconnect(self, message):
         await self.leave()
         raise StopConsumer()
 
-    async def reply(self, frame: dict) -> None:
-        await self.base_send({"type": "websocket.send", "text": encode(frame)})
+    async def reply(self, frame: dict | str) -> None:
+        text = frame if isinstance(frame, str) else encode(frame)
+        await self.base_send({"type": "websocket.send", "text": text})
 
     async def meeting_id(self) -> str | None:
         """The meeting this room is holding: the host's ``meetingId``, else the room's latest."""
@@ -211,13 +273,22 @@ class RoomConsumer(_FrameConsumer):
         await self.base_send({"type": "websocket.close", "code": CLOSE_REMOVED})
 
     async def leave(self) -> None:
+        """Give the seat back: every step is tried whatever became of the others."""
         if not getattr(self, "joined", False):
             return
         self.joined = self.open = False
+        self.backlog = None
         await self.hub.detach(self.key, self)
-        entry = await self.store.get(self.key, self.pid)
-        if await self.store.leave(self.key, self.pid):
-            await announce_left(self.hub, self.key, entry or {"id": self.pid, "username": self.username})
+        try:
+            entry = await self.store.get(self.key, self.pid)
+            if await self.store.leave(self.key, self.pid):
+                await announce_left(self.hub, self.key, entry or {"id": self.pid, "username": self.username})
+        except STORE_ERRORS as exc:
+            logger.warning("room %s: leave not written yet (%r); the hub retries it", self.key, exc)
+            self.hub.unsettled(self.key)
+            await self.hub.store_failed()
+        except Exception:
+            logger.exception("could not remove %s from room %s", self.pid, self.key)
         try:
             await database_sync_to_async(participant_left)(
                 room=self.room, participant_id=analytics_id(self.grant)
@@ -233,8 +304,10 @@ def analytics_id(grant: RoomGrant) -> str:
 
 def _join_context(*, tenant, room_id: str, grant: RoomGrant):
     room = Room.objects.for_tenant(tenant).filter(pk=room_id).first()
-    if room is None or room_token_is_revoked(grant=grant):
+    if room is None:
         return None
+    if room_token_is_revoked(grant=grant):
+        return "revoked"
     return room, _latest_meeting_id(room)
 
 

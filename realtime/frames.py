@@ -1,9 +1,87 @@
-"""Encoding of outgoing frames: once per frame, compact, UTF-8 kept as is."""
+"""Frames on the wire: decoding (and checking) what a client sent, encoding what the server
+sends — once per frame, compact, UTF-8 kept as is.
+
+``decode`` is the one gate every client text frame passes before anything reaches a handler,
+the database, the shared store or another socket: a JSON object with a string ``type``,
+nested at most ``MAX_DEPTH`` levels, whose strings (keys included) hold no NUL and no
+unpaired surrogate, and whose numbers are finite. PostgreSQL refuses NUL, UTF-8 cannot carry
+a lone surrogate (the frame would kill the socket of everyone it is relayed to), and a deep
+nest blows the recursion limit of whatever walks it next.
+"""
 
 import json
+import math
+import re
 import time
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+#: Deepest nesting of objects and arrays a client frame may have (a Konva stage is ~10).
+MAX_DEPTH = 64
+
+# Anything that *might* decode to a forbidden value: a raw NUL or surrogate, an escaped NUL or
+# surrogate, an exponent or a run of digits long enough to overflow a float. Frames without a
+# match (nearly all of them) skip the walk; a match only means "look closer".
+_SUSPECT = re.compile(r"[\x00\ud800-\udfff]|\\u(?:0000|[dD][89a-fA-F])|\d[eE]|\d{300}")
+_BAD_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+
+
+class EventError(Exception):
+    """A refused frame: answered with ``{"type": "error", "code", "detail"}``."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+_decoder = json.JSONDecoder(parse_constant=_no_constants)
+
+
+def decode(text: str, *, max_bytes: int) -> dict:
+    """The frame in ``text``, checked; ``EventError`` when it may not go further."""
+    if len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise EventError("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
+    try:
+        frame = _decoder.decode(text)
+    except RecursionError:
+        raise EventError("invalid_payload", f"Frames may nest at most {MAX_DEPTH} levels.") from None
+    except ValueError:
+        raise EventError("invalid_json", "The frame is not valid JSON.") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise EventError("invalid_payload", "A frame is a JSON object with a string 'type'.")
+    if _SUSPECT.search(text) is not None or text.count("{") + text.count("[") > MAX_DEPTH:
+        check(frame)
+    return frame
+
+
+def check(value) -> None:
+    """Walk ``value`` (iteratively: its depth is what is being checked)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _BAD_TEXT.search(item) is not None:
+                raise EventError("invalid_payload", "Strings may not contain NUL or unpaired surrogates.")
+        elif isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                raise EventError("invalid_payload", f"Frames may nest at most {MAX_DEPTH} levels.")
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise EventError("invalid_payload", "Numbers must be finite.")
+
+
+def printable(text: str) -> str:
+    """``text`` with NUL and unpaired surrogates replaced (names from tokens minted elsewhere)."""
+    return _BAD_TEXT.sub("\ufffd", text)
 
 
 def encode(frame: dict) -> str:

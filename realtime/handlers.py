@@ -12,12 +12,10 @@ from meetings.models import Meeting
 from meetings.services.chat import chat_message_record, transcript_line_record
 from meetings.services.rooms import room_token_revoke
 from meetings.tokens import RoomGrant
-from realtime.frames import now_ms
+from realtime.frames import EventError, encode, now_ms
 
 
 def _error(code: str, detail: str):
-    from realtime.protocol import EventError
-
     return EventError(code, detail)
 
 
@@ -143,16 +141,54 @@ async def whiteboard_toggle(conn, frame: dict) -> None:
     await conn.store.meta_set(conn.key, whiteboard=frame["msg"]["flag"])
 
 
-async def whiteboard_state(conn, frame: dict) -> dict:
+#: Largest whiteboard answer frame; a bigger board goes out in parts (daphne's and browsers'
+#: message limits are 1 MiB and up; a part this size also leaves the socket free for other frames).
+WB_PART_BYTES = 256 * 1024
+
+
+async def whiteboard_state(conn, frame: dict) -> list[str]:
+    """``white-board-stage`` with the stage and the strokes since; when that would exceed
+    ``WB_PART_BYTES``, the strokes that do not fit follow in ``white-board-strokes`` parts."""
     state = await conn.store.wb_state(conn.key)
     meta = await conn.store.meta(conn.key)
-    return {
-        "type": "white-board-stage", "id": "server", "username": "", "time": now_ms(),
-        "msg": {
-            "stage": state["stage"], "strokes": state["strokes"], "enabled": bool(meta.get("whiteboard")),
-            "socketId": conn.pid, "room_id": conn.room_id,
-        },
-    }
+    stamp = {"socketId": conn.pid, "room_id": conn.room_id}
+    head = {"stage": state["stage"], "enabled": bool(meta.get("whiteboard")), **stamp}
+    parts = _stroke_parts([encode(s) for s in state["strokes"]],
+                          budget=WB_PART_BYTES - _PART_OVERHEAD - len(encode(head).encode()))
+    envelope = {"id": "server", "username": "", "time": now_ms()}
+    if len(parts) > 1:
+        head["parts"] = len(parts)
+    texts = [_with_strokes({"type": "white-board-stage", **envelope, "msg": head}, parts[0])]
+    for number, part in enumerate(parts[1:], start=2):
+        msg = {"part": number, "parts": len(parts), **stamp}
+        texts.append(_with_strokes({"type": "white-board-strokes", **envelope, "msg": msg}, part))
+    return texts
+
+
+_PART_OVERHEAD = 512  # the frame around msg, and msg's own fields in a continuation part
+
+
+def _stroke_parts(strokes: list[str], *, budget: int) -> list[list[str]]:
+    parts, current, size = [], [], 0
+    for text in strokes:
+        length = len(text.encode()) + 1
+        if current and size + length > budget:
+            parts.append(current)
+            current, size, budget = [], 0, WB_PART_BYTES - _PART_OVERHEAD
+        current.append(text)
+        size += length
+    parts.append(current)
+    return parts
+
+
+def _with_strokes(frame: dict, strokes: list[str]) -> str:
+    """``frame`` encoded with ``msg.strokes`` spliced in from strokes encoded once. The key goes
+    first in ``msg``, before any client-made object, so its marker is the first in the text."""
+    frame["msg"] = {"strokes": [], **frame["msg"]}
+    text = encode(frame)
+    marker = '"strokes":[]'
+    at = text.index(marker) + len(marker) - 1
+    return text[:at] + ",".join(strokes) + text[at:]
 
 
 async def whiteboard_stage(conn, frame: dict) -> None:

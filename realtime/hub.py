@@ -10,6 +10,13 @@ hub fans it out locally. Its own envelopes come back to it and are skipped by or
 Routes: ``room`` (everyone), ``others`` (everyone but the sender), ``hosts``, ``one``
 (the participant id in ``target``), ``close`` (every socket of the token ``target``:
 removal).
+
+Faults of the shared store (Redis): a call that fails puts the hub in *degraded* mode — its
+sockets get a ``degraded`` frame and client events are refused (``unavailable``) instead of
+being relayed to some and lost for others. A tick every ``TICK_SECONDS`` probes Redis; when it
+answers again (or answers without this process's heartbeat: restarted empty) the hub rebuilds
+what its live sockets imply — their roster entries, its group subscriptions, the leaves that
+could not be written — and sends ``recovered``.
 """
 
 import asyncio
@@ -20,14 +27,18 @@ import weakref
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from realtime.frames import encode, error, now_ms
 from realtime.groups import room_group
-from realtime.store import get_store, presence_ttl
+from realtime.store import REDIS_TIMEOUT_SECONDS, STORE_ERRORS, get_store, presence_ttl, public_entry
 
 logger = logging.getLogger(__name__)
 
 #: The one channel-layer message type the hubs exchange.
 RELAY_TYPE = "room.relay"
 OPEN = 3  # autobahn's WebSocketProtocol.STATE_OPEN
+#: How often a hub probes the shared store (and so how soon it sees Redis come back).
+TICK_SECONDS = 1.0
+NOT_RELAYED = "Not delivered to participants on other servers: the shared store is out of reach."
 
 
 def daphne_wire(send):
@@ -57,24 +68,31 @@ class Hub:
         self._membership = asyncio.Lock()
         self._outbox: asyncio.Queue = asyncio.Queue()
         self._publisher: asyncio.Task | None = None
+        self.degraded = False
+        #: rooms (no longer local) whose roster may still hold entries of ours: a leave failed
+        self._unsettled: set[str] = set()
 
     # --- membership -------------------------------------------------------------------
     async def attach(self, key: str, conn) -> None:
+        """Add a local socket; raises ``STORE_ERRORS`` (the socket is then not attached)."""
         async with self._membership:
             first = key not in self.rooms
-            self.rooms.setdefault(key, {})[conn.pid] = conn
             store = get_store()
             if store.shared and self._beat is None:
-                await store.heartbeat(self.origin)
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                    await store.heartbeat(self.origin)  # before the joiner reads the roster
                 self._beat = asyncio.create_task(self._heartbeat())
             if self.layer is not None:
-                if self.channel is None:
-                    self.channel = await self.layer.new_channel()
-                    self._listener = asyncio.create_task(self._listen())
-                if first:
-                    await self.layer.group_add(room_group(key), self.channel)
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                    if self.channel is None:
+                        self.channel = await self.layer.new_channel()
+                        self._listener = asyncio.create_task(self._listen())
+                    if first:
+                        await self.layer.group_add(room_group(key), self.channel)
+            self.rooms.setdefault(key, {})[conn.pid] = conn
 
     async def detach(self, key: str, conn) -> None:
+        """Remove a local socket; never raises (an unsubscribe that fails is redone on rebuild)."""
         async with self._membership:
             local = self.rooms.get(key)
             if local is None or local.pop(conn.pid, None) is None:
@@ -83,9 +101,19 @@ class Hub:
                 return
             del self.rooms[key]
             if self.layer is not None and self.channel is not None:
-                await self.layer.group_discard(room_group(key), self.channel)
-            if not self.rooms:
+                try:
+                    async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                        await self.layer.group_discard(room_group(key), self.channel)
+                except (*STORE_ERRORS, Exception):
+                    logger.warning("could not leave the group of room %s", key, exc_info=True)
+            if not self.rooms and not self._unsettled:
                 self._stop()
+
+    def unsettled(self, key: str) -> None:
+        """A leave of this room could not be written: the next tick that reaches Redis prunes it."""
+        self._unsettled.add(key)
+        if self._beat is None:
+            self._beat = asyncio.create_task(self._heartbeat())
 
     def _stop(self) -> None:
         # The publisher is left to drain the outbox (its last frames may be goodbyes).
@@ -122,9 +150,19 @@ class Hub:
                     await self.layer.group_send(room_group(key), {
                         "type": RELAY_TYPE, "origin": self.origin, "key": key, "batch": envelopes,
                     })
-                except Exception:
-                    logger.exception("could not relay %d frame(s) of room %s to other processes",
-                                     len(envelopes), key)
+                except Exception as exc:
+                    logger.warning("could not relay %d frame(s) of room %s to other processes: %r",
+                                   len(envelopes), key, exc)
+                    await self._not_relayed(key, envelopes)
+                    await self.store_failed()
+
+    async def _not_relayed(self, key: str, envelopes: list[dict]) -> None:
+        """Tell the local senders that their frames reached only this process's sockets."""
+        local = self.rooms.get(key) or {}
+        for pid in {e.get("sender") for e in envelopes}:
+            conn = local.get(pid)
+            if conn is not None and conn.open:
+                await _send_quietly(conn, error("unavailable", NOT_RELAYED))
 
     async def deliver(self, key: str, envelope: dict) -> None:
         local = self.rooms.get(key)
@@ -165,6 +203,54 @@ class Hub:
             except Exception:  # a dying socket must not stop the room's fan-out
                 logger.debug("send to %s failed", conn.pid, exc_info=True)
 
+    async def to_local(self, text: str) -> None:
+        """One frame to every open local socket, every room (degraded / recovered notices)."""
+        for local in list(self.rooms.values()):
+            for conn in list(local.values()):
+                if conn.open:
+                    await _send_quietly(conn, text)
+
+    # --- faults of the shared store -------------------------------------------------------
+    async def store_failed(self) -> None:
+        """A store or layer call failed: degraded until a tick finds Redis answering again.
+        (A process-local store has nothing to lose touch with.)"""
+        if self.degraded or not get_store().shared:
+            return
+        self.degraded = True
+        logger.warning("shared store out of reach: realtime degraded")
+        await self.to_local(encode({"type": "degraded", "reason": "store_unavailable", "time": now_ms()}))
+        if self._beat is None and (self.rooms or self._unsettled):
+            self._beat = asyncio.create_task(self._heartbeat())
+
+    async def rebuild(self) -> None:
+        """Write back what the live sockets imply, after Redis failed or lost its state."""
+        from realtime.presence import announce_ghosts_gone, announce_joined, view_count_frame
+
+        store = get_store()
+        for key in set(self.rooms) | self._unsettled:
+            local = dict(self.rooms.get(key) or {})
+            if self.layer is not None and local and self.channel is not None:
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                    await self.layer.group_add(room_group(key), self.channel)
+            entries = [c.entry for c in local.values() if c.joined]
+            restored = await store.restore(key, entries)
+            gone = await store.prune(key, self.origin, {c.pid for c in local.values() if c.joined})
+            self._unsettled.discard(key)
+            for entry in restored:
+                await announce_joined(self, key, entry)
+            if gone:
+                await announce_ghosts_gone(self, key, gone)
+            if local:
+                roster = await store.roster(key)
+                text = encode({"type": "recovered", "participants": [public_entry(e) for e in roster],
+                               "viewCount": len(roster), "time": now_ms()})
+                for conn in local.values():
+                    if conn.open:
+                        await _send_quietly(conn, text)
+                await self.deliver(key, {"route": "room", "text": await view_count_frame(key)})
+        if not self.rooms and not self._unsettled:
+            self._stop()
+
     async def _listen(self) -> None:
         channel = self.channel
         while True:
@@ -185,23 +271,43 @@ class Hub:
                 logger.exception("relay of a frame from another process failed")
 
     async def _heartbeat(self) -> None:
-        """Keep this process's presence alive and sweep the ghosts of dead processes."""
+        """Keep this process's presence alive, sweep the ghosts of dead processes, and notice
+        (within ``TICK_SECONDS``) Redis failing or coming back, empty or not."""
         from realtime.presence import announce_ghosts_gone
 
         store = get_store()
-        interval = presence_ttl() / 3
+        tick = min(TICK_SECONDS, presence_ttl() / 3)
+        sweep_every = presence_ttl() / 3
+        swept = asyncio.get_running_loop().time()
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(tick)
             try:
-                await store.heartbeat(self.origin)
-                for key in list(self.rooms):
-                    ghosts = await store.sweep(key)
-                    if ghosts:
-                        await announce_ghosts_gone(self, key, ghosts)
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                    lost = await store.heartbeat(self.origin)
+                if lost or self.degraded or self._unsettled:
+                    await self.rebuild()
+                    if self.degraded:
+                        self.degraded = False
+                        logger.warning("shared store back: realtime rebuilt from the live sockets")
+                now = asyncio.get_running_loop().time()
+                if now - swept >= sweep_every:
+                    swept = now
+                    for key in list(self.rooms):
+                        ghosts = await store.sweep(key)
+                        if ghosts:
+                            await announce_ghosts_gone(self, key, ghosts)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("presence heartbeat failed")
+            except (*STORE_ERRORS, Exception) as exc:
+                logger.warning("presence heartbeat failed: %r", exc)
+                await self.store_failed()
+
+
+async def _send_quietly(conn, text: str) -> None:
+    try:
+        await conn.base_send({"type": "websocket.send", "text": text})
+    except Exception:  # a dying socket
+        logger.debug("send to %s failed", conn.pid, exc_info=True)
 
 
 _hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

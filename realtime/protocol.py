@@ -7,7 +7,8 @@ database nor the shared store delays the frame on its way to the room). The cons
 looks events up here; there is no per-event branching anywhere else.
 
 Frames that only the server sends (``room_state``, ``room_connected``,
-``room_disconnected``, ``view_count``, ``error``) are listed in ``SERVER_EVENTS`` for the
+``room_disconnected``, ``view_count``, ``error``, ``white-board-strokes``, ``degraded``,
+``recovered``) are listed in ``SERVER_EVENTS`` for the
 documentation and are refused when a client sends them.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from realtime import handlers as h
+from realtime.frames import EventError
 
 # Who may send an event.
 ANYONE = "any"          # every role
@@ -28,13 +30,6 @@ OTHERS = "others"       # everyone but the sender
 HOSTS = "hosts"         # the room's hosts
 TARGET = "one"          # one participant, named by the event's ``target`` field
 REPLY = "reply"         # back to the sender only (an answer from the server)
-
-
-class EventError(Exception):
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
 
 
 _KIND_NAMES = {str: "a string", bool: "a boolean", dict: "an object", list: "an array", "number": "a number"}
@@ -120,7 +115,8 @@ def register(event: Event) -> Event:
     return event
 
 
-SERVER_EVENTS = ("room_state", "room_connected", "room_disconnected", "view_count", "error")
+SERVER_EVENTS = ("room_state", "room_connected", "room_disconnected", "view_count", "error",
+                 "white-board-strokes", "degraded", "recovered")
 
 TEXT = 5000
 ID = 64

@@ -9,14 +9,21 @@ entries of a process that died are swept as soon as its heartbeat expires — no
 
 Roster entries carry private fields (``proc``, ``jti``, ``user``, ``exp``) that never
 leave the server; ``public_entry`` strips them.
+
+A store call that cannot reach Redis raises one of ``STORE_ERRORS`` within about
+``REDIS_TIMEOUT_SECONDS`` (never hangs); the hub then marks the process degraded and rebuilds
+presence from its live sockets when Redis answers again (``restore``/``prune``).
 """
 
 import asyncio
 import json
 import logging
+import time
 import weakref
+from collections import OrderedDict
 
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from realtime.groups import redis_key
 
@@ -28,8 +35,17 @@ MAX_STROKES = 20_000
 CONTINUATIONS = frozenset(
     {"mousemove", "mouseup", "touchmove", "touchend", "pointermove", "pointerup", "move", "end", "draw"}
 )
-STATE_TTL_SECONDS = 24 * 3600
 STROKE_FLUSH_SECONDS = 0.02
+#: How long a Redis call may take before the store gives up on it (a paused Redis must not
+#: hang a socket's handler, nor the joins queued behind it).
+REDIS_TIMEOUT_SECONDS = 1.5
+#: What a store call raises when the shared store is out of reach.
+STORE_ERRORS = (RedisError, OSError, TimeoutError)
+
+
+def state_ttl() -> int:
+    """Seconds a quiet room's state (meta, whiteboard) is kept after its last change."""
+    return settings.WS_ROOM_STATE_TTL_SECONDS
 
 
 def presence_ttl() -> int:
@@ -46,21 +62,62 @@ def stroke_starts(msg: dict) -> bool:
 
 
 class MemoryStore:
-    """Process-local state: right for one process (the in-memory channel layer)."""
+    """Process-local state: right for one process (the in-memory channel layer).
+
+    A room's meta and whiteboard are forgotten once nobody is in it and nothing changed for
+    ``state_ttl()`` seconds (as Redis expires them), so memory is bounded by the rooms in use,
+    not by every room ever used. Rooms are kept in last-change order; forgetting walks from the
+    quietest and stops at the first one still in use, at most once per ``FORGET_EVERY`` seconds.
+    """
 
     shared = False
+    FORGET_EVERY = 60.0
 
-    def __init__(self):
+    def __init__(self, *, clock=time.monotonic):
         self._rosters: dict[str, dict[str, dict]] = {}
         self._meta: dict[str, dict] = {}
         self._stage: dict[str, object] = {}
         self._strokes: dict[str, list[tuple[bool, dict]]] = {}
+        self._clock = clock
+        self._touched: OrderedDict[str, float] = OrderedDict()
+        self._forgot_at = clock()
+
+    def _touch(self, key: str) -> None:
+        now = self._clock()
+        self._touched[key] = now
+        self._touched.move_to_end(key)
+        if now - self._forgot_at >= self.FORGET_EVERY:
+            self._forgot_at = now
+            self.forget_quiet(now)
+
+    def forget_quiet(self, now: float | None = None) -> int:
+        """Drop the state of rooms that are empty and unchanged for ``state_ttl()``; how many."""
+        cutoff = (self._clock() if now is None else now) - state_ttl()
+        forgotten = 0
+        for key, stamp in list(self._touched.items()):
+            if stamp > cutoff:
+                break
+            del self._touched[key]
+            if key in self._rosters:  # people are in it: keep it, and look again a TTL later
+                self._touched[key] = stamp + state_ttl()
+                continue
+            for table in (self._meta, self._stage, self._strokes):
+                table.pop(key, None)
+            forgotten += 1
+        return forgotten
+
+    def rooms(self) -> int:
+        """How many rooms this store holds anything for (memory bound checks)."""
+        return len(set(self._rosters) | set(self._meta) | set(self._stage) | set(self._strokes))
 
     async def join(self, key: str, entry: dict, *, limit: int | None) -> bool:
         roster = self._rosters.setdefault(key, {})
         if limit is not None and len(roster) >= limit:
+            if not roster:
+                del self._rosters[key]
             return False
         roster[entry["id"]] = entry
+        self._touch(key)
         return True
 
     async def leave(self, key: str, pid: str) -> bool:
@@ -68,7 +125,20 @@ class MemoryStore:
         found = roster.pop(pid, None) is not None
         if not roster:
             self._rosters.pop(key, None)
+            if found:
+                self._touch(key)
         return found
+
+    async def restore(self, key: str, entries: list[dict]) -> list[dict]:
+        roster = self._rosters.setdefault(key, {})
+        missing = [e for e in entries if e["id"] not in roster]
+        roster.update({e["id"]: e for e in missing})
+        if not roster:
+            del self._rosters[key]
+        return missing
+
+    async def prune(self, key: str, proc: str, live: set[str]) -> list[dict]:
+        return []
 
     async def roster(self, key: str) -> list[dict]:
         return list(self._rosters.get(key, {}).values())
@@ -89,14 +159,15 @@ class MemoryStore:
     async def sweep(self, key: str) -> list[dict]:
         return []
 
-    async def heartbeat(self, proc: str) -> None:
-        return None
+    async def heartbeat(self, proc: str) -> bool:
+        return False
 
     async def meta(self, key: str) -> dict:
         return dict(self._meta.get(key, {}))
 
     async def meta_set(self, key: str, **fields) -> None:
         self._meta.setdefault(key, {}).update(fields)
+        self._touch(key)
 
     async def wb_state(self, key: str) -> dict:
         return {"stage": self._stage.get(key), "strokes": [m for _, m in self._strokes.get(key, [])]}
@@ -104,9 +175,13 @@ class MemoryStore:
     async def wb_stage(self, key: str, stage) -> None:
         self._stage[key] = stage
         self._strokes[key] = []
+        self._touch(key)
 
     async def wb_stroke(self, key: str, msg: dict) -> None:
-        strokes = self._strokes.setdefault(key, [])
+        strokes = self._strokes.get(key)
+        if strokes is None:
+            strokes = self._strokes[key] = []
+            self._touch(key)  # later strokes keep the room in use through its roster
         strokes.append((stroke_starts(msg), msg))
         if len(strokes) > MAX_STROKES:
             del strokes[: len(strokes) - MAX_STROKES]
@@ -161,7 +236,15 @@ class RedisStore:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = aioredis.from_url(self.url)
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            # Fail fast instead of hanging (a paused Redis) or backing off for seconds (one retry
+            # on a fresh connection covers a pooled connection that went stale while Redis restarted).
+            client = aioredis.from_url(
+                self.url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 1), health_check_interval=15,
+            )
             self._clients[loop] = client
         return client
 
@@ -171,9 +254,29 @@ class RedisStore:
     async def join(self, key: str, entry: dict, *, limit: int | None) -> bool:
         r = self._redis()
         ok = await r.eval(
-            _JOIN, 1, self._k("presence", key), entry["id"], json.dumps(entry), limit or 0, STATE_TTL_SECONDS
+            _JOIN, 1, self._k("presence", key), entry["id"], json.dumps(entry), limit or 0, state_ttl()
         )
         return bool(ok)
+
+    async def restore(self, key: str, entries: list[dict]) -> list[dict]:
+        """Write back those of this process's live entries that Redis lost; the ones written.
+        Entries still there are left as they are (they carry mute/hand state set since)."""
+        if not entries:
+            return []
+        async with self._redis().pipeline(transaction=True) as pipe:
+            for e in entries:
+                pipe.hsetnx(self._k("presence", key), e["id"], json.dumps(e))
+            pipe.expire(self._k("presence", key), state_ttl())
+            written = await pipe.execute()
+        return [e for e, ok in zip(entries, written, strict=False) if ok]
+
+    async def prune(self, key: str, proc: str, live: set[str]) -> list[dict]:
+        """Drop (and return) entries of ``proc`` whose socket is not live any more."""
+        entries = await self._raw_roster(key)
+        stale = [e for pid, e in entries.items() if e.get("proc") == proc and pid not in live]
+        if stale:
+            await self._redis().hdel(self._k("presence", key), *[e["id"] for e in stale])
+        return stale
 
     async def leave(self, key: str, pid: str) -> bool:
         return bool(await self._redis().hdel(self._k("presence", key), pid))
@@ -223,8 +326,11 @@ class RedisStore:
             await self._redis().hdel(self._k("presence", key), *[e["id"] for e in dead])
         return dead
 
-    async def heartbeat(self, proc: str) -> None:
-        await self._redis().set(self._k("proc", proc), "1", ex=presence_ttl())
+    async def heartbeat(self, proc: str) -> bool:
+        """Keep ``proc`` alive; True when its key was gone (Redis lost its state, or the
+        process was silent for longer than the TTL): its sockets must be registered again."""
+        previous = await self._redis().set(self._k("proc", proc), "1", ex=presence_ttl(), get=True)
+        return previous is None
 
     async def meta(self, key: str) -> dict:
         raw = await self._redis().hgetall(self._k("meta", key))
@@ -233,7 +339,7 @@ class RedisStore:
     async def meta_set(self, key: str, **fields) -> None:
         r = self._redis()
         await r.hset(self._k("meta", key), mapping={k: json.dumps(v) for k, v in fields.items()})
-        await r.expire(self._k("meta", key), STATE_TTL_SECONDS)
+        await r.expire(self._k("meta", key), state_ttl())
 
     async def wb_state(self, key: str) -> dict:
         await self._flush_strokes(key)
@@ -249,7 +355,7 @@ class RedisStore:
     async def wb_stage(self, key: str, stage) -> None:
         await self._flush_strokes(key)
         async with self._redis().pipeline(transaction=True) as pipe:
-            pipe.set(self._k("wbstage", key), json.dumps(stage), ex=STATE_TTL_SECONDS)
+            pipe.set(self._k("wbstage", key), json.dumps(stage), ex=state_ttl())
             pipe.delete(self._k("wbstrokes", key))
             await pipe.execute()
 
@@ -277,11 +383,20 @@ class RedisStore:
         items = self._pending.pop(key, None)
         if not items:
             return
-        async with self._redis().pipeline(transaction=False) as pipe:
-            pipe.rpush(self._k("wbstrokes", key), *items)
-            pipe.ltrim(self._k("wbstrokes", key), -MAX_STROKES, -1)
-            pipe.expire(self._k("wbstrokes", key), STATE_TTL_SECONDS)
-            await pipe.execute()
+        try:
+            async with self._redis().pipeline(transaction=False) as pipe:
+                pipe.rpush(self._k("wbstrokes", key), *items)
+                pipe.ltrim(self._k("wbstrokes", key), -MAX_STROKES, -1)
+                pipe.expire(self._k("wbstrokes", key), state_ttl())
+                await pipe.execute()
+        except STORE_ERRORS:
+            # Relayed already; keep them (in order, bounded) for the next flush once Redis answers.
+            later = self._pending.get(key, [])
+            self._pending[key] = (items + later)[-MAX_STROKES:]
+            if not later:
+                loop = asyncio.get_running_loop()
+                loop.call_later(1.0, self._schedule_flush, loop, key)
+            raise
 
     async def wb_undo(self, key: str) -> None:
         await self._flush_strokes(key)

@@ -91,6 +91,17 @@ class Client:
 PRESENCE = {"room_connected", "room_disconnected", "view_count"}
 
 
+async def refusal(client: Client) -> int | None:
+    """The close code a join attempt got — refused before accept, or accepted and closed at once
+    (expired or revoked tokens, so that browsers see the code) — or None if it was let in."""
+    connected, code = await client.connect()
+    if connected:
+        first = await client.comm.receive_output(timeout=2)
+        code = first["code"] if first["type"] == "websocket.close" else None
+    await client.close()
+    return code
+
+
 @pytest.fixture
 def client_for(room, token_for):
     """``await client_for(role, name)`` → a joined ``Client`` (disconnected at teardown)."""
