@@ -193,7 +193,8 @@ class TenantASGIMiddleware:
 
 
 def allowed_origin(scope) -> bool:
-    """The WebSocket's Origin must be the request's own host or a configured origin.
+    """The WebSocket's Origin must be the request's own host, from a web page (``http``, or
+    ``https``; only ``https`` when the socket itself is ``wss``), or a configured origin.
 
     Non-browser clients send no Origin and are judged by their token alone.
     """
@@ -204,5 +205,7 @@ def allowed_origin(scope) -> bool:
     origin = origin.decode("latin-1")
     if origin in settings.WS_ALLOWED_ORIGINS:
         return True
+    scheme, _, origin_host = origin.partition("://")
+    schemes = ("https",) if scope.get("scheme") == "wss" else ("http", "https")
     host = headers.get(b"host", b"").decode("latin-1")
-    return origin.split("://", 1)[-1] == host
+    return scheme.lower() in schemes and origin_host == host

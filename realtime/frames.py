@@ -42,8 +42,9 @@ def _no_constants(name: str):
 _decoder = json.JSONDecoder(parse_constant=_no_constants)
 
 
-def decode(text: str, *, max_bytes: int) -> dict:
-    """The frame in ``text``, checked; ``EventError`` when it may not go further."""
+def decode(text: str, *, max_bytes: int, typed: bool = True) -> dict:
+    """The frame in ``text``, checked; ``EventError`` when it may not go further. ``typed``:
+    the object must carry a string ``type`` (the meet socket's ``room.join`` may leave it out)."""
     if len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise EventError("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
     try:
@@ -52,7 +53,9 @@ def decode(text: str, *, max_bytes: int) -> dict:
         raise EventError("invalid_payload", f"Frames may nest at most {MAX_DEPTH} levels.") from None
     except ValueError:
         raise EventError("invalid_json", "The frame is not valid JSON.") from None
-    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+    if not isinstance(frame, dict):
+        raise EventError("invalid_payload", "A frame is a JSON object.")
+    if typed and not isinstance(frame.get("type"), str):
         raise EventError("invalid_payload", "A frame is a JSON object with a string 'type'.")
     if _SUSPECT.search(text) is not None or text.count("{") + text.count("[") > MAX_DEPTH:
         check(frame)

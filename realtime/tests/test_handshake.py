@@ -101,11 +101,32 @@ async def test_token_of_tenant_b_room_refused_on_tenant_a_host(outsider):
     await ok.close()
 
 
-async def test_cross_origin_browser_is_refused(client_for, token_for, room):
-    evil = Client(f"/ws/rooms/{room.pk}/?token={token_for()}", origin=b"https://evil.example")
-    assert await refused(evil)
-    same = await client_for(origin=b"http://localhost")
+@pytest.mark.parametrize("origin", [b"https://evil.example", b"evil://localhost", b"file://localhost",
+                                    b"chrome-extension://localhost", b"null", b"localhost",
+                                    b"http://localhost.evil.example", b"http://localhost:8000"])
+async def test_cross_origin_browser_is_refused(origin, token_for, room):
+    evil = Client(f"/ws/rooms/{room.pk}/?token={token_for()}", origin=origin)
+    connected, code = await evil.connect()
+    assert (connected, code) == (False, 4403)
+    await evil.close()
+
+
+@pytest.mark.parametrize("origin", [b"http://localhost", b"https://localhost", b"HTTPS://localhost"])
+async def test_same_origin_page_joins(origin, client_for):
+    same = await client_for(origin=origin)
     await same.close()
+
+
+def test_a_secure_socket_needs_a_secure_page():
+    from portal.tenancy import allowed_origin
+
+    def scope(scheme, origin):
+        return {"scheme": scheme, "headers": [(b"host", b"meet.example"), (b"origin", origin)]}
+
+    assert allowed_origin(scope("wss", b"https://meet.example"))
+    assert not allowed_origin(scope("wss", b"http://meet.example"))
+    assert allowed_origin(scope("ws", b"https://meet.example"))  # TLS ended by a proxy in front
+    assert not allowed_origin(scope("ws", b"evil://meet.example"))
 
 
 async def test_allowed_origin_from_settings(settings, client_for):

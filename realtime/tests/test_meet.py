@@ -15,8 +15,11 @@ from realtime.tests.conftest import socket_db
 pytestmark = socket_db
 
 
-def meet(token: str, host: bytes = b"localhost") -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, f"/ws/meet/?token={token}", headers=[(b"host", host)])
+def meet(token: str, host: bytes = b"localhost", client=("203.0.113.7", 50123),
+         headers=()) -> WebsocketCommunicator:
+    comm = WebsocketCommunicator(application, f"/ws/meet/?token={token}", headers=[(b"host", host), *headers])
+    comm.scope["client"] = client  # the connection's address, as daphne gives it
+    return comm
 
 
 async def test_room_join_with_login_jwt_records_a_session(host, room):
@@ -29,7 +32,8 @@ async def test_room_join_with_login_jwt_records_a_session(host, room):
     session = await db(AnalyticsSession.objects.get)(room=room)
     assert session.session_type == "viewer" and session.ended_at is None
     part = await db(SessionParticipant.objects.get)(session=session)
-    assert (part.user_id, part.ip, part.left_at) == (host.pk, "192.168.0.100", None)
+    # the address is the connection's, never the payload's
+    assert (part.user_id, part.ip, part.left_at) == (host.pk, "203.0.113.7", None)
     await comm.disconnect()
     session = await db(AnalyticsSession.objects.get)(room=room)
     assert session.ended_at is not None
@@ -60,11 +64,58 @@ async def test_bad_frames_and_other_tenants_room(host, outsider):
     comm = meet(login_token_for(host))
     assert (await comm.connect())[0]
     for raw, code in [("nope", "invalid_json"), ('{"type": "room.join"}', "invalid_payload"),
-                      ('{"type": "room.join", "roomId": "x", "ip": "not-an-ip"}', "invalid_payload"),
+                      ("[1]", "invalid_payload"), ('"room.join"', "invalid_payload"),
                       ('{"type": "room.leave"}', "unknown_type"),
+                      ('{"roomId": "x", "sessionType": "made-up"}', "invalid_payload"),
+                      ('{"roomId": "x", "sessionType": ["viewer"]}', "invalid_payload"),
+                      ('{"roomId": "x\\u0000"}', "invalid_payload"),
+                      ('{"roomId": "\\ud800"}', "invalid_payload"),
+                      ('{"roomId": ' + "[" * 30_000 + "]" * 30_000 + "}", "invalid_payload"),
                       (json.dumps({"type": "room.join", "roomId": theirs.pk}), "not_found")]:
         await comm.send_to(text_data=raw)
         assert json.loads(await comm.receive_from())["code"] == code, raw
+    await comm.disconnect()
+    assert await db(AnalyticsSession.objects.count)() == 0
+
+
+async def test_another_users_private_room_is_not_found(host, participant, staff):
+    private = await db(room_create)(owner=host, name="1:1", is_private=True)
+    public = await db(room_create)(owner=host, name="All hands")
+    bob = meet(login_token_for(participant))
+    assert (await bob.connect())[0]
+    await bob.send_to(text_data=json.dumps({"roomId": private.pk, "sessionType": "live"}))
+    assert json.loads(await bob.receive_from())["code"] == "not_found"
+    assert await db(AnalyticsSession.objects.filter(room=private).count)() == 0
+    await bob.send_to(text_data=json.dumps({"type": "room.join", "roomId": public.pk}))
+    assert json.loads(await bob.receive_from())["type"] == "room.joined"
+    await bob.disconnect()
+    for user in (host, staff):  # the owner, and the tenant's staff, may
+        comm = meet(login_token_for(user))
+        assert (await comm.connect())[0]
+        await comm.send_to(text_data=json.dumps({"type": "room.join", "roomId": private.pk}))
+        assert json.loads(await comm.receive_from())["type"] == "room.joined"
+        await comm.disconnect()
+
+
+async def test_forwarded_address_is_not_believed_from_a_direct_client(host, room):
+    comm = meet(login_token_for(host), headers=[(b"x-forwarded-for", b"198.51.100.1")])
+    assert (await comm.connect())[0]
+    await comm.send_to(text_data=json.dumps({"roomId": room.pk, "ip": "10.9.8.7"}))
+    assert json.loads(await comm.receive_from())["type"] == "room.joined"
+    part = await db(SessionParticipant.objects.get)()
+    assert part.ip == "203.0.113.7"
+    await comm.disconnect()
+
+
+async def test_session_types_are_the_seeds(host, room):
+    comm = meet(login_token_for(host))
+    assert (await comm.connect())[0]
+    for kind in ("meeting", "conference", "webinar", "live", "viewer"):
+        await comm.send_to(text_data=json.dumps({"roomId": room.pk, "sessionType": kind}))
+        assert json.loads(await comm.receive_from())["sessionType"] == kind
+    for kind in ("Viewer", "<script>", "x" * 40, ""):
+        await comm.send_to(text_data=json.dumps({"roomId": room.pk, "sessionType": kind}))
+        assert json.loads(await comm.receive_from())["code"] == "invalid_payload", kind
     await comm.disconnect()
 
 
