@@ -24,14 +24,32 @@ import { Stream } from "./sdk/stream.js";
 
 export { Emitter, RemoteStream, Stream };
 
-const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
+// Reconnecting: exponential backoff from 250 ms up to 10 s, each delay drawn at random from its
+// upper half ("equal jitter"), so that a room whose server died does not come back in one stampede.
+const RECONNECT_BASE_MS = 250;
+const RECONNECT_CAP_MS = 10000;
 // Attempts before giving up: a first join fails fast, a dropped meeting keeps trying for minutes.
 const JOIN_ATTEMPTS = 3;
 const RECONNECT_ATTEMPTS = 40;
-// Close codes after which reconnecting cannot help. 4003: removed by a host. (A refused
-// handshake — bad or revoked token, full room — reaches a browser as 1006.)
+// Close codes after which reconnecting cannot help. 4003: removed by a host; 4401: the token
+// expired or was revoked (the server accepts such a socket only to close it with this code, since
+// a browser sees no code of a refused handshake). A refused handshake (bad token, full room,
+// foreign origin) reaches a browser as 1006 and is retried; 1013 (try again later) too.
 const CLOSE_REMOVED = 4003;
-const FINAL_CLOSE_CODES = new Set([CLOSE_REMOVED, 4401, 4403, 4409]);
+const CLOSE_TOKEN = 4401;
+const FINAL_CLOSE_CODES = new Set([CLOSE_REMOVED, CLOSE_TOKEN, 4403, 4409]);
+
+/** The wait before reconnect attempt `attempt` (0-based), in ms: jittered exponential backoff. */
+export function reconnectDelay(attempt, random = Math.random) {
+  const ceiling = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** Math.min(attempt, 16));
+  return Math.round(ceiling / 2 + random() * ceiling / 2);
+}
+
+/** Whether a token's `exp` claim (seconds) has passed: no attempt with it can succeed. */
+export function tokenExpired(token, now = Date.now()) {
+  const { exp } = tokenClaims(token);
+  return typeof exp === "number" && exp * 1000 <= now;
+}
 
 /** The payload of a JWT (room tokens are JWTs); used only to learn the room id. */
 export function tokenClaims(token) {
@@ -115,6 +133,10 @@ export class Room extends Emitter {
     this.#resetPeers();
     if (this.status === "left" || this.status === "removed") return;
     const limit = this.state === null ? JOIN_ATTEMPTS : RECONNECT_ATTEMPTS;
+    if (code !== CLOSE_REMOVED && tokenExpired(this.token)) {
+      code = CLOSE_TOKEN;
+      reason = "token expired";
+    }
     if (FINAL_CLOSE_CODES.has(code) || !this.reconnect || this.attempt + 1 >= limit) {
       this.status = code === CLOSE_REMOVED ? "removed" : "left";
       if (this.#connectWaiters) {
@@ -126,9 +148,9 @@ export class Room extends Emitter {
       return;
     }
     this.status = "reconnecting";
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)];
+    const delay = reconnectDelay(this.attempt);
     this.attempt += 1;
-    this.emit("reconnecting", { attempt: this.attempt, code });
+    this.emit("reconnecting", { attempt: this.attempt, code, delay });
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => this.#open(), delay);
   }
