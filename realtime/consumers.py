@@ -44,9 +44,10 @@ CLOSE_TOKEN = 4401
 CLOSE_FULL = 4409
 CLOSE_REMOVED = 4003
 # After accept (so that browsers see them): the room's shared state is out of reach (try again
-# later), or the join failed on the server after the seat was taken (and given back).
-CLOSE_TRY_LATER = 1013
-CLOSE_INTERNAL = 1011
+# later), or the join failed on the server after the seat was taken (and given back). Application
+# codes, like 1013/1011 in meaning: autobahn (daphne) lets a server send only 1000 and 3000-4999.
+CLOSE_TRY_LATER = 4503
+CLOSE_INTERNAL = 4500
 
 
 class RateLimiter:
@@ -191,7 +192,8 @@ class RoomConsumer(_FrameConsumer):
             return await self.close_with(CLOSE_TRY_LATER)
         limit = None if grant.is_host else self.room.max_participants
         try:
-            ghosts = await self.store.sweep(self.key)  # seats held by a dead process are free again
+            # seats held by a dead process are free again
+            ghosts = await self.store.sweep(self.key) if self.hub.may_sweep() else []
             admitted = await self.store.join(self.key, self.entry, limit=limit)
         except STORE_ERRORS as exc:
             logger.warning("room %s: join refused, shared store out of reach: %r", self.key, exc)

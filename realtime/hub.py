@@ -69,6 +69,9 @@ class Hub:
         self._outbox: asyncio.Queue = asyncio.Queue()
         self._publisher: asyncio.Task | None = None
         self.degraded = False
+        # After an outage every process's heartbeat may have expired; ghosts are swept only once
+        # the others had a TTL to beat again (else live sockets of theirs would be "swept").
+        self._sweep_after = 0.0
         #: rooms (no longer local) whose roster may still hold entries of ours: a leave failed
         self._unsettled: set[str] = set()
 
@@ -108,6 +111,10 @@ class Hub:
                     logger.warning("could not leave the group of room %s", key, exc_info=True)
             if not self.rooms and not self._unsettled:
                 self._stop()
+
+    def may_sweep(self) -> bool:
+        """Whether dead processes' entries may be swept now (not right after an outage)."""
+        return asyncio.get_running_loop().time() >= self._sweep_after
 
     def unsettled(self, key: str) -> None:
         """A leave of this room could not be written: the next tick that reaches Redis prunes it."""
@@ -284,13 +291,15 @@ class Hub:
             try:
                 async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
                     lost = await store.heartbeat(self.origin)
+                if lost or self.degraded:
+                    self._sweep_after = asyncio.get_running_loop().time() + presence_ttl()
                 if lost or self.degraded or self._unsettled:
                     await self.rebuild()
                     if self.degraded:
                         self.degraded = False
                         logger.warning("shared store back: realtime rebuilt from the live sockets")
                 now = asyncio.get_running_loop().time()
-                if now - swept >= sweep_every:
+                if now - swept >= sweep_every and self.may_sweep():
                     swept = now
                     for key in list(self.rooms):
                         ghosts = await store.sweep(key)

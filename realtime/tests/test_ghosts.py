@@ -160,7 +160,7 @@ async def test_a_join_that_fails_after_taking_the_seat_gives_it_back(client_for,
     failing = Client(f"/ws/rooms/{room.pk}/?token={token_for()}")
     connected, _ = await failing.connect()
     assert connected
-    assert await failing.comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 1011}
+    assert await failing.comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 4500}
     await failing.close()
     monkeypatch.undo()
     assert await roster_ids(room) == set()

@@ -34,7 +34,8 @@ const RECONNECT_ATTEMPTS = 40;
 // Close codes after which reconnecting cannot help. 4003: removed by a host; 4401: the token
 // expired or was revoked (the server accepts such a socket only to close it with this code, since
 // a browser sees no code of a refused handshake). A refused handshake (bad token, full room,
-// foreign origin) reaches a browser as 1006 and is retried; 1013 (try again later) too.
+// foreign origin) reaches a browser as 1006 and is retried; so are 4503 (the server's shared
+// state is out of reach: try again later) and 4500 (the join failed on the server).
 const CLOSE_REMOVED = 4003;
 const CLOSE_TOKEN = 4401;
 const FINAL_CLOSE_CODES = new Set([CLOSE_REMOVED, CLOSE_TOKEN, 4403, 4409]);

@@ -75,12 +75,14 @@ test("4401 (revoked or expired, said by the server) and 4003 are final", async (
   }
 });
 
-test("1013 (try again later) is retried", async () => {
-  const { room, events, ready } = joined(token({ exp: Date.now() / 1000 + 3600 }));
-  await ready;
-  FakeSocket.opened[0].drop(1013);
-  assert.equal(events[0][0], "reconnecting");
-  room.leave();
+test("4503 (try again later), 4500 and 1006 are retried", async () => {
+  for (const code of [4503, 4500, 1006]) {
+    const { room, events, ready } = joined(token({ exp: Date.now() / 1000 + 3600 }));
+    await ready;
+    FakeSocket.opened[0].drop(code);
+    assert.equal(events[0][0], "reconnecting", `${code} is retried`);
+    room.leave();
+  }
 });
 
 test("tokenExpired reads exp in seconds", () => {
