@@ -19,10 +19,11 @@ _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 #: Deepest nesting of objects and arrays a client frame may have (a Konva stage is ~10).
 MAX_DEPTH = 64
 
-# Anything that *might* decode to a forbidden value: a raw NUL or surrogate, an escaped NUL or
-# surrogate, an exponent or a run of digits long enough to overflow a float. Frames without a
-# match (nearly all of them) skip the walk; a match only means "look closer".
-_SUSPECT = re.compile(r"[\x00\ud800-\udfff]|\\u(?:0000|[dD][89a-fA-F])|\d[eE]|\d{300}")
+# A decoded string can hold NUL or a lone surrogate only if the text holds one raw (JSON refuses
+# a raw NUL inside a string, and ASCII text holds neither) or escaped. Frames with neither (nearly
+# all of them) skip the walk; a match only means "look closer". Non-finite numbers are refused
+# while parsing (``parse_float``, ``parse_constant``), so they cost nothing here.
+_ESCAPED = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 _BAD_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 
 
@@ -39,7 +40,22 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-_decoder = json.JSONDecoder(parse_constant=_no_constants)
+def _finite(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):  # 1e999
+        raise ValueError("numbers must be finite")
+    return number
+
+
+_decoder = json.JSONDecoder(parse_constant=_no_constants, parse_float=_finite)
+
+
+def _suspect(text: str) -> bool:
+    if "\\u" in text and _ESCAPED.search(text) is not None:
+        return True
+    if not text.isascii() and _BAD_TEXT.search(text) is not None:
+        return True
+    return text.count("{") + text.count("[") > MAX_DEPTH
 
 
 def decode(text: str, *, max_bytes: int, typed: bool = True) -> dict:
@@ -57,7 +73,7 @@ def decode(text: str, *, max_bytes: int, typed: bool = True) -> dict:
         raise EventError("invalid_payload", "A frame is a JSON object.")
     if typed and not isinstance(frame.get("type"), str):
         raise EventError("invalid_payload", "A frame is a JSON object with a string 'type'.")
-    if _SUSPECT.search(text) is not None or text.count("{") + text.count("[") > MAX_DEPTH:
+    if _suspect(text):
         check(frame)
     return frame
 
@@ -78,8 +94,6 @@ def check(value) -> None:
                 stack.extend((v, depth + 1) for v in item.values())
             else:
                 stack.extend((v, depth + 1) for v in item)
-        elif isinstance(item, float) and not math.isfinite(item):
-            raise EventError("invalid_payload", "Numbers must be finite.")
 
 
 def printable(text: str) -> str:
