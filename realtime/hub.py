@@ -107,7 +107,7 @@ class Hub:
                 try:
                     async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
                         await self.layer.group_discard(room_group(key), self.channel)
-                except (*STORE_ERRORS, Exception):
+                except Exception:
                     logger.warning("could not leave the group of room %s", key, exc_info=True)
             if not self.rooms and not self._unsettled:
                 self._stop()
@@ -153,10 +153,14 @@ class Hub:
             for key, envelope in batch:
                 by_room.setdefault(key, []).append(envelope)
             for key, envelopes in by_room.items():
+                message = {"type": RELAY_TYPE, "origin": self.origin, "key": key, "batch": envelopes}
                 try:
-                    await self.layer.group_send(room_group(key), {
-                        "type": RELAY_TYPE, "origin": self.origin, "key": key, "batch": envelopes,
-                    })
+                    try:
+                        await self.layer.group_send(room_group(key), message)
+                    except STORE_ERRORS:
+                        # Once more, on a fresh connection: the pooled one may have gone stale
+                        # while Redis restarted (a paused Redis fails this one too, in seconds).
+                        await self.layer.group_send(room_group(key), message)
                 except Exception as exc:
                     logger.warning("could not relay %d frame(s) of room %s to other processes: %r",
                                    len(envelopes), key, exc)
@@ -237,7 +241,11 @@ class Hub:
         for key in set(self.rooms) | self._unsettled:
             local = dict(self.rooms.get(key) or {})
             if self.layer is not None and local and self.channel is not None:
+                # Subscribe anew: this reconnects the layer's subscriber now (and resubscribes
+                # it), before ``recovered`` goes out, instead of whenever channels_redis' receive
+                # loop retries (it waits a second after each failure).
                 async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                    await self.layer.group_discard(room_group(key), self.channel)
                     await self.layer.group_add(room_group(key), self.channel)
             entries = [c.entry for c in local.values() if c.joined]
             restored = await store.restore(key, entries)
@@ -294,10 +302,12 @@ class Hub:
                 if lost or self.degraded:
                     self._sweep_after = asyncio.get_running_loop().time() + presence_ttl()
                 if lost or self.degraded or self._unsettled:
-                    await self.rebuild()
-                    if self.degraded:
+                    if lost and not self.degraded:
+                        logger.warning("shared store lost this process's state: rebuilding it")
+                    if self.degraded:  # answering again: frames are taken from here on
                         self.degraded = False
-                        logger.warning("shared store back: realtime rebuilt from the live sockets")
+                        logger.warning("shared store back: rebuilding realtime from the live sockets")
+                    await self.rebuild()
                 now = asyncio.get_running_loop().time()
                 if now - swept >= sweep_every and self.may_sweep():
                     swept = now
@@ -307,9 +317,11 @@ class Hub:
                             await announce_ghosts_gone(self, key, ghosts)
             except asyncio.CancelledError:
                 raise
-            except (*STORE_ERRORS, Exception) as exc:
+            except STORE_ERRORS as exc:
                 logger.warning("presence heartbeat failed: %r", exc)
                 await self.store_failed()
+            except Exception:  # a bug: logged, and the next tick tries again
+                logger.exception("presence heartbeat failed")
 
 
 async def _send_quietly(conn, text: str) -> None:

@@ -182,6 +182,11 @@ class SdkClient:
                 if frame["type"] == kind and (where is None or where(frame)):
                     return frame
 
+    def forget(self) -> None:
+        """Drop the frames received so far (the next ``next`` waits for a new one)."""
+        while not self.frames.empty():
+            self.frames.get_nowait()
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -123,13 +123,21 @@ async def test_redis_paused_then_restarted_empty(two_servers, redis, meeting_roo
     assert not [f for f in h.seen if f.get("msg") == "during"]
 
     # --- restarted EMPTY --------------------------------------------------------------------
+    for c in clients:
+        c.forget()  # a "recovered" of the pause must not pass for one of the restart
     redis.restart_empty()
     back = time.monotonic()
     for c in clients:
-        await c.next("recovered", timeout=RECOVERY_SECONDS)
+        try:
+            await c.next("recovered", timeout=RECOVERY_SECONDS)
+        except TimeoutError:
+            raise AssertionError([f["type"] for f in c.seen[-12:]]) from None
     # presence rebuilt from the live sockets: a host control aimed across processes works
     await h.send({"type": "mute-participant", "userId": p.id})
-    muted = await p.next("mute-participant", timeout=RECOVERY_SECONDS)
+    try:
+        muted = await p.next("mute-participant", timeout=RECOVERY_SECONDS)
+    except TimeoutError:
+        raise AssertionError((h.seen[-8:], p.seen[-8:])) from None
     assert muted["userId"] == p.id
     assert time.monotonic() - back <= RECOVERY_SECONDS
     for base in (a.ws, b.ws):

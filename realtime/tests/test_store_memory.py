@@ -7,6 +7,10 @@ import pytest
 
 from realtime.store import MemoryStore
 
+# No database is used; the mark only makes pytest-django order these async tests with the other
+# database tests — before the browser tests, whose Playwright loop keeps running in this thread.
+pytestmark = pytest.mark.django_db
+
 
 class Clock:
     def __init__(self):
