@@ -53,10 +53,10 @@ class Client:
         self.state = None
 
     async def connect(self):
-        return await self.comm.connect()
+        return await self.comm.connect(timeout=5)
 
     async def join(self):
-        connected, code = await self.comm.connect()
+        connected, code = await self.comm.connect(timeout=5)  # a join does database work
         assert connected, f"refused with {code}"
         self.state = await self.recv()
         assert self.state["type"] == "room_state"
