@@ -192,6 +192,7 @@ class RoomConsumer(_FrameConsumer):
             return await self.close_with(CLOSE_TRY_LATER)
         limit = None if grant.is_host else self.room.max_participants
         try:
+            await self.hub.beat()
             # seats held by a dead process are free again
             ghosts = await self.store.sweep(self.key) if self.hub.may_sweep() else []
             admitted = await self.store.join(self.key, self.entry, limit=limit)

@@ -72,6 +72,7 @@ class Hub:
         # After an outage every process's heartbeat may have expired; ghosts are swept only once
         # the others had a TTL to beat again (else live sockets of theirs would be "swept").
         self._sweep_after = 0.0
+        self._rebuild_due = False
         #: rooms (no longer local) whose roster may still hold entries of ours: a leave failed
         self._unsettled: set[str] = set()
 
@@ -82,8 +83,6 @@ class Hub:
             first = key not in self.rooms
             store = get_store()
             if store.shared and self._beat is None:
-                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
-                    await store.heartbeat(self.origin)  # before the joiner reads the roster
                 self._beat = asyncio.create_task(self._heartbeat())
             if self.layer is not None:
                 async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
@@ -93,6 +92,16 @@ class Hub:
                     if first:
                         await self.layer.group_add(room_group(key), self.channel)
             self.rooms.setdefault(key, {})[conn.pid] = conn
+
+    async def beat(self) -> None:
+        """Mark this process alive now — before a joiner's entry naming it is written, so that no
+        sweep (another process's, or another joiner's) takes the entry for a ghost, however late
+        a tick is on a loaded machine. A lost state found here is rebuilt by the next tick."""
+        store = get_store()
+        if store.shared:
+            async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                if await store.heartbeat(self.origin) and self.rooms:
+                    self._rebuild_due = True
 
     async def detach(self, key: str, conn) -> None:
         """Remove a local socket; never raises (an unsubscribe that fails is redone on rebuild)."""
@@ -298,7 +307,8 @@ class Hub:
             await asyncio.sleep(tick)
             try:
                 async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
-                    lost = await store.heartbeat(self.origin)
+                    lost = await store.heartbeat(self.origin) or self._rebuild_due
+                self._rebuild_due = False
                 if lost or self.degraded:
                     self._sweep_after = asyncio.get_running_loop().time() + presence_ttl()
                 if lost or self.degraded or self._unsettled:
