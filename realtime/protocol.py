@@ -185,10 +185,15 @@ for _event in (
     Event("meetingId", HOST, OTHERS, "Host announces the meeting this room is holding.",
           {"meetingId": Field(str, max_len=ID)}, prepare=h.meeting_check, after=h.meeting_set,
           example={"meetingId": "<meeting id>"}),
-    Event("start-transcript", HOST, OTHERS, "Host starts transcription.",
+    Event("stop-transcript", HOST, OTHERS, "Host stops live captions for the room (Parley's addition; "
+          "the meeting's stored transcript stays).", after=h.transcript_stopped),
+    Event("start-transcript", HOST, OTHERS, "Host starts transcription: live captions for the room, "
+          "and the meeting keeps its transcript from now on.",
           {"meetingId": Field(str, required=False, max_len=ID),
            "meetingTitle": Field(str, required=False, max_len=200)},
-          prepare=h.transcript_start, after=h.transcript_started, example={"meetingTitle": "Weekly Sync"}),
+          prepare=h.transcript_start, after=h.transcript_started,
+          persists="Meeting.transcript_enabled = true",
+          example={"meetingTitle": "Weekly Sync"}),
     Event("signal", ANYONE, TARGET, "WebRTC signalling to one participant; delivered with 'from'.",
           {"to": Field(str, max_len=ID), "data": Field(dict)}, target="to", prepare=h.signal_from,
           example={"data": {"sdp": "v=0"}}),

@@ -27,6 +27,10 @@ class FileConflict(Exception):
     """Another upload of the same name to the same room won a race."""
 
 
+class TranscriptsOff(Exception):
+    """The meeting does not keep a transcript (``transcriptEnabled`` false, no ``start-transcript``)."""
+
+
 class EmptyTranscript(Exception):
     """There is nothing to summarise."""
 
@@ -102,6 +106,14 @@ def room_files_delete(*, room: Room) -> int:
 
     transaction.on_commit(remove_bytes)
     return len(paths)
+
+
+def transcript_line_add(*, meeting: Meeting, user_name: str, message: str) -> TranscriptEntry:
+    """REST ``/send-transcript``: the room socket's rule — stored only while the meeting keeps a
+    transcript (``transcriptEnabled``, or a host's ``start-transcript``); else ``TranscriptsOff``."""
+    if not Meeting.objects.filter(pk=meeting.pk, transcript_enabled=True).exists():
+        raise TranscriptsOff("This meeting does not keep a transcript; its host turns transcripts on first.")
+    return transcript_add(meeting=meeting, user_name=user_name, message=message)
 
 
 def transcript_add(*, meeting: Meeting, user_name: str, message: str) -> TranscriptEntry:

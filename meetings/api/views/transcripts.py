@@ -11,7 +11,8 @@ from meetings.api import serializers as s
 from meetings.api.views.base import MeetAPIView, errors, path_id
 from meetings.models import MeetingSummary
 from meetings.selectors import meeting_get_for_member, transcript_for_meeting, user_is_tenant_staff
-from meetings.services.content import EmptyTranscript, summary_generate, transcript_add
+from meetings.services.content import EmptyTranscript, TranscriptsOff, summary_generate, transcript_line_add
+from portal.api import Conflict
 
 
 class TranscriptSendView(MeetAPIView):
@@ -19,8 +20,11 @@ class TranscriptSendView(MeetAPIView):
         operation_id="transcript_send",
         summary="Send transcript",
         tags=["transcripts"],
+        description="Stored only while the meeting keeps a transcript (`transcriptEnabled`, or its "
+        "host sent `start-transcript` in the room) — the rule the room socket's `transcript` follows; "
+        "409 otherwise.",
         request=s.TranscriptCreateSerializer,
-        responses={201: s.TranscriptCreateResponseSerializer, **errors(400, 404)},
+        responses={201: s.TranscriptCreateResponseSerializer, **errors(400, 404, 409)},
         examples=[
             OpenApiExample(
                 "Seed example", request_only=True,
@@ -33,7 +37,10 @@ class TranscriptSendView(MeetAPIView):
     def post(self, request):
         v = self.validated(s.TranscriptCreateSerializer)
         meeting = meeting_get_for_member(user=request.user, meeting_id=v["meetingId"])
-        entry = transcript_add(meeting=meeting, user_name=v["userName"], message=v["message"])
+        try:
+            entry = transcript_line_add(meeting=meeting, user_name=v["userName"], message=v["message"])
+        except TranscriptsOff as exc:
+            raise Conflict(str(exc)) from None
         return Response(
             {"success": True, "data": s.TranscriptEntrySerializer(entry).data}, status=status.HTTP_201_CREATED
         )
