@@ -18,6 +18,7 @@ from meetings.forms import GuestJoinForm, MeetingScheduleForm
 from meetings.models import Meeting
 from meetings.selectors import meeting_get_by_invite, meeting_get_for_user
 from meetings.services.rooms import guest_token_issue, meeting_schedule, room_token_issue
+from meetings.speech.engines import engine_name
 
 GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
 
@@ -106,6 +107,7 @@ def _render_room(request, *, meeting: Meeting, token: str, role: str, name: str,
         "title": meeting.title,
         "iceServers": settings.ICE_SERVERS,
         "leaveUrl": leave_url,
+        "captions": {"engine": engine_name()},
     }
     response = render(request, "meetings/room.html", {"meeting": meeting, "config": config})
     response["Referrer-Policy"] = "no-referrer"

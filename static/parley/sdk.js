@@ -15,14 +15,18 @@
  * socket (`/ws/rooms/<roomId>/?token=…`) carries presence, chat, host controls and the
  * signalling. If the socket drops the room reconnects with the same token and rebuilds
  * every peer connection. No build step, no dependencies: this module imports its parts
- * (./sdk/emitter.js, ./sdk/stream.js, ./sdk/peer.js) relative to its own URL.
+ * (./sdk/emitter.js, ./sdk/stream.js, ./sdk/peer.js, and the feature clients ./sdk/recorder.js,
+ * ./sdk/compositor.js, ./sdk/captions.js) relative to its own URL.
  */
 
+import { Captions } from "./sdk/captions.js";
+import { Compositor } from "./sdk/compositor.js";
 import { Emitter } from "./sdk/emitter.js";
 import { Peer, RemoteStream } from "./sdk/peer.js";
+import { Recorder } from "./sdk/recorder.js";
 import { Stream } from "./sdk/stream.js";
 
-export { Emitter, RemoteStream, Stream };
+export { Captions, Compositor, Emitter, Recorder, RemoteStream, Stream };
 
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
 // Attempts before giving up: a first join fails fast, a dropped meeting keeps trying for minutes.
@@ -55,6 +59,7 @@ export function tokenClaims(token) {
  *   "data" frame (every frame from the room socket) and "<type>" frame for each frame type
  *   "muted" {by} (a host muted you) · "removed" {by} · "mic-request" {id, username}
  *   "mic-accepted" · "mic-rejected" · "view-count" {count} · "error" frame · "warning" {where, error}
+ *   "published" Stream · "unpublished" Stream (your own streams)
  * Participants are `{id, username, role, audioMuted, videoOff, sharing, isMe}`.
  */
 export class Room extends Emitter {
@@ -361,6 +366,7 @@ export class Room extends Emitter {
     for (const peer of this.peers.values()) peer.addStream(stream);
     if (stream.kind === "screen") this.sendData({ type: "sharing-toggle", flag: true });
     this.#announceMedia();
+    this.emit("published", stream);
     return stream;
   }
 
@@ -372,6 +378,7 @@ export class Room extends Emitter {
     for (const peer of this.peers.values()) peer.removeStream(stream);
     if (stream.kind === "screen") this.sendData({ type: "sharing-toggle", flag: false });
     this.#announceMedia();
+    this.emit("unpublished", stream);
   }
 
   /** The MediaStream of a remote stream, to put in a `<video>`'s `srcObject`. */

@@ -1,0 +1,77 @@
+"""A TCP proxy for tests that need a network blip: it forwards every connection to a server,
+and ``blip(path)`` makes the WebSocket connections whose request line names ``path`` lose
+what is in flight for a moment and then die — as a flaky network would — while new
+connections keep working."""
+
+import asyncio
+import threading
+from contextlib import contextmanager
+
+from tests.live import free_port
+
+
+class BlipProxy:
+    def __init__(self, target_port: int):
+        self.port = free_port()
+        self.target_port = target_port
+        self.loop = asyncio.new_event_loop()
+        self.conns: list[dict] = []
+        self.dropped_bytes = 0
+
+    async def _pipe(self, conn, reader, writer, upstream: bool):
+        try:
+            while data := await reader.read(65536):
+                if conn["stalled"] and upstream:
+                    self.dropped_bytes += len(data)  # lost on the way to the server
+                    continue
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def _serve(self, client_reader, client_writer):
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        first = await client_reader.read(65536)
+        conn = {"path": first.split(b"\r\n", 1)[0].decode("latin-1", "replace"), "stalled": False,
+                "writers": (client_writer, server_writer)}
+        self.conns.append(conn)
+        server_writer.write(first)
+        await asyncio.gather(self._pipe(conn, client_reader, server_writer, True),
+                             self._pipe(conn, server_reader, client_writer, False))
+
+    async def _blip(self, path: str, stall: float) -> int:
+        hit = [c for c in self.conns if path in c["path"] and not c["writers"][0].is_closing()]
+        for conn in hit:
+            conn["stalled"] = True
+        await asyncio.sleep(stall)
+        for conn in hit:
+            for writer in conn["writers"]:
+                writer.transport.abort()
+        return len(hit)
+
+    def blip(self, path: str, *, stall: float = 1.5) -> int:
+        """Stall, then cut, the connections to ``path``; returns how many there were."""
+        return asyncio.run_coroutine_threadsafe(self._blip(path, stall), self.loop).result(stall + 10)
+
+    def _run(self, ready: threading.Event):
+        asyncio.set_event_loop(self.loop)
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", self.port))
+        ready.set()
+        self.loop.run_forever()
+
+
+@contextmanager
+def blip_proxy(target_port: int):
+    proxy = BlipProxy(target_port)
+    ready = threading.Event()
+    thread = threading.Thread(target=proxy._run, args=(ready,), daemon=True)
+    thread.start()
+    ready.wait(10)
+    try:
+        yield proxy
+    finally:
+        proxy.loop.call_soon_threadsafe(proxy.server.close)
+        proxy.loop.call_soon_threadsafe(proxy.loop.stop)
+        thread.join(5)
