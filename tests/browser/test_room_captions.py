@@ -36,7 +36,8 @@ def voices(tmp_path_factory):
     folder = tmp_path_factory.mktemp("voices")
     sentence = speech_wav(folder / "sentence.wav", rate=48000, pad=(1.0, 2.0))
     silence = folder / "silence.wav"
-    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", str(silence), "trim", "0", "4"], check=True)
+    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", str(silence), "trim", "0", "4"],
+                   check=True)
     return {"sentence": sentence, "silence": silence}
 
 
@@ -70,12 +71,14 @@ def test_the_hosts_speech_becomes_captions_for_the_guest_and_the_stored_transcri
     expect_connected(speaker)
     join_as_guest(listener, f"{live_url}/join/{meeting.invite_code}", "Grace Hopper")
     for page in (speaker, listener):
-        page.evaluate("() => { window.heard = []; window.parleyCaptions.on('caption', (c) => window.heard.push(c)); }")
+        page.evaluate("() => { window.heard = [];"
+                      " window.parleyCaptions.on('caption', (c) => window.heard.push(c)); }")
     listener_toggle = listener.get_by_role("button", name="Captions", exact=True)
     expect(listener_toggle).to_have_attribute("aria-pressed", "false")
 
-    speaker.get_by_role("button", name="Captions", exact=True).click()
-    expect(speaker.get_by_role("button", name="Captions", exact=True)).to_have_attribute("aria-pressed", "true")
+    toggle = speaker.get_by_role("button", name="Captions", exact=True)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
     # Turned on for everyone: the guest's captions show without the guest doing anything.
     expect(listener_toggle).to_have_attribute("aria-pressed", "true")
     expect(listener.get_by_text("Alice Tester turned on captions.")).to_be_visible()
