@@ -3,8 +3,10 @@ view), everyone sees the indicator with the elapsed time, a real ``db_worker`` r
 and it plays in a ``<video>`` for as long as the recording ran — also when the recording
 socket suffered a network blip in the middle."""
 
+import json
 import re
 import time
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from playwright.sync_api import expect
 
 from meetings.models import Recording, RecordingTrack
 from meetings.services.rooms import meeting_schedule
+from portal.accounts.tokens import login_token_for
 from tests.blip_proxy import blip_proxy
 from tests.browser.test_portal_meeting import expect_connected, join_as_guest, log_in
 from tests.live import daphne_server, live_process, worker_command
@@ -166,3 +169,27 @@ def test_a_blip_on_the_recording_socket_loses_nothing(media_server, page, host, 
     recording = wait_until_processed(rid)
     assert abs(recording.duration - length) < 1, (recording.duration, length)
     assert abs(played_duration(page, media_server, meeting, rid) - length) < 1
+
+
+def test_rest_stop_ends_the_recording_the_host_page_is_capturing(media_server, page, host):
+    """REST and the room agree: /recording/stop announces it, and the capturing page finishes
+    the upload and asks for processing by itself."""
+    meeting = schedule_meeting(host, "Stopped from the API")
+    log_in(page, media_server, host)
+    page.goto(f"{media_server}/meetings/{meeting.pk}/room")
+    expect_connected(page)
+    page.get_by_role("button", name="Record", exact=True).click()
+    page.wait_for_function("() => window.parleyRecorder && window.parleyRecorder.acked > 0")
+    rid = recording_id(page)
+    request = urllib.request.Request(
+        f"{media_server}/recording/stop", method="POST", data=json.dumps({"recordingId": rid}).encode(),
+        headers={"Authorization": f"Bearer {login_token_for(host)}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local test server)
+        assert response.status == 204
+    expect(page.locator("[data-recording-indicator]")).to_be_hidden()
+    expect(page.get_by_role("button", name="Record", exact=True)).to_be_enabled(timeout=30_000)
+    assert recorder(page, "state") == "idle"
+    recording = wait_until_processed(rid)
+    track = RecordingTrack.objects.get(recording=recording)
+    assert track.closed and track.bytes == recorder(page, "produced")
