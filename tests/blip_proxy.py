@@ -9,6 +9,12 @@ from contextlib import contextmanager
 
 from tests.live import free_port
 
+REQUEST_STARTS = {b"GET ", b"POST", b"HEAD", b"PUT ", b"DELE", b"OPTI", b"PATC"}
+
+
+def request_line(data: bytes) -> str:
+    return data.split(b"\r\n", 1)[0].decode("latin-1", "replace")
+
 
 class BlipProxy:
     def __init__(self, target_port: int):
@@ -21,6 +27,8 @@ class BlipProxy:
     async def _pipe(self, conn, reader, writer, upstream: bool):
         try:
             while data := await reader.read(65536):
+                if upstream and data[:4] in REQUEST_STARTS:  # a new request on a kept-alive connection
+                    conn["path"] = request_line(data)
                 if conn["stalled"] and upstream:
                     self.dropped_bytes += len(data)  # lost on the way to the server
                     continue
@@ -33,27 +41,29 @@ class BlipProxy:
 
     async def _serve(self, client_reader, client_writer):
         server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        first = await client_reader.read(65536)
-        conn = {"path": first.split(b"\r\n", 1)[0].decode("latin-1", "replace"), "stalled": False,
-                "writers": (client_writer, server_writer)}
+        conn = {"path": "", "stalled": False, "writers": (client_writer, server_writer)}
         self.conns.append(conn)
-        server_writer.write(first)
         await asyncio.gather(self._pipe(conn, client_reader, server_writer, True),
                              self._pipe(conn, server_reader, client_writer, False))
 
     async def _blip(self, path: str, stall: float) -> int:
         hit = [c for c in self.conns if path in c["path"] and not c["writers"][0].is_closing()]
+        before = self.dropped_bytes
         for conn in hit:
             conn["stalled"] = True
         await asyncio.sleep(stall)
+        deadline = self.loop.time() + 10
+        while hit and self.dropped_bytes == before and self.loop.time() < deadline:
+            await asyncio.sleep(0.05)  # until something the client sent was lost
         for conn in hit:
             for writer in conn["writers"]:
                 writer.transport.abort()
         return len(hit)
 
     def blip(self, path: str, *, stall: float = 1.5) -> int:
-        """Stall, then cut, the connections to ``path``; returns how many there were."""
-        return asyncio.run_coroutine_threadsafe(self._blip(path, stall), self.loop).result(stall + 10)
+        """Stall the connections to ``path`` (at least ``stall`` seconds, and until some of the
+        client's data was lost), then cut them; returns how many there were."""
+        return asyncio.run_coroutine_threadsafe(self._blip(path, stall), self.loop).result(stall + 20)
 
     def _run(self, ready: threading.Event):
         asyncio.set_event_loop(self.loop)

@@ -23,6 +23,24 @@ from meetings.tests.speech_support import SENTENCE, speech_pcm, words_heard
 SILENCE = bytes(16000 * 2)  # one second
 
 
+def in_thread(coroutine):
+    """``asyncio.run`` in a thread of its own: browser tests leave an event loop running in this one."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the test's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(120)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
 def test_segmenter_finds_one_utterance_in_a_spoken_sentence(tmp_path):
     pcm = speech_pcm(tmp_path)
     segmenter = Segmenter(max_seconds=12)
@@ -53,7 +71,7 @@ def test_pocketsphinx_recognises_a_synthetic_sentence(tmp_path):
         finally:
             engine._pool.shutdown()
 
-    heard = asyncio.run(run())
+    heard = in_thread(run())
     assert words_heard(SENTENCE, heard) >= 1 / 3, heard
 
 
@@ -66,7 +84,7 @@ def test_openai_compatible_endpoint_gets_a_wav_and_its_text_is_the_caption(tmp_p
     with fake_server(answer) as (url, seen):
         engine = OpenAIEngine(url=url, key="sk-test", model="whisper-large", language="en", timeout=5,
                               workers=1, backlog=1)
-        assert asyncio.run(engine.transcribe(pcm)) == "we will open a new office"
+        assert in_thread(engine.transcribe(pcm)) == "we will open a new office"
     (request,) = seen
     assert request["path"] == "/v1/audio/transcriptions"
     assert request["headers"]["Authorization"] == "Bearer sk-test"
@@ -82,7 +100,7 @@ def test_openai_failures_are_recogniser_errors(status, body):
     with fake_server(lambda request: (status, "application/json", body)) as (url, _):
         engine = OpenAIEngine(url=url, key="", model="m", language="", timeout=5, workers=1, backlog=0)
         with pytest.raises(RecogniserError):
-            asyncio.run(engine.transcribe(SILENCE))
+            in_thread(engine.transcribe(SILENCE))
 
 
 def test_the_engine_is_bounded_and_drops_what_it_cannot_take():
@@ -103,7 +121,7 @@ def test_the_engine_is_bounded_and_drops_what_it_cannot_take():
         return await first, await second
 
     with fake_server(slow) as (url, _):
-        assert asyncio.run(run(url)) == ("late", "late")
+        assert in_thread(run(url)) == ("late", "late")
 
 
 @pytest.mark.parametrize("base, url", [
