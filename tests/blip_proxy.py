@@ -65,6 +65,16 @@ class BlipProxy:
         client's data was lost), then cut them; returns how many there were."""
         return asyncio.run_coroutine_threadsafe(self._blip(path, stall), self.loop).result(stall + 20)
 
+    async def _shutdown(self):
+        self.server.close()
+        for conn in self.conns:
+            for writer in conn["writers"]:
+                writer.transport.abort()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def _run(self, ready: threading.Event):
         asyncio.set_event_loop(self.loop)
         self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", self.port))
@@ -82,6 +92,7 @@ def blip_proxy(target_port: int):
     try:
         yield proxy
     finally:
-        proxy.loop.call_soon_threadsafe(proxy.server.close)
+        asyncio.run_coroutine_threadsafe(proxy._shutdown(), proxy.loop).result(10)
         proxy.loop.call_soon_threadsafe(proxy.loop.stop)
         thread.join(5)
+        proxy.loop.close()
