@@ -44,7 +44,7 @@ async def open_captions(room, client, token):
     comm = captions(room.pk, token, client.id)
     connected, code = await comm.connect()
     assert connected, code
-    ready = json.loads(await comm.receive_from())
+    ready = json.loads(await comm.receive_from(timeout=5))
     assert ready["type"] == "captions-ready" and ready["sampleRate"] == 16000
     return comm
 
@@ -67,11 +67,11 @@ async def test_speech_becomes_the_speakers_transcript_line_for_the_room_and_is_k
     comm = await open_captions(room, bob, token)
     await speak(comm, speech_pcm(tmp_path))
 
-    own = json.loads(await comm.receive_from(timeout=10))
+    own = json.loads(await comm.receive_from(timeout=20))
     assert (own["type"], own["msg"]) == ("caption", "We will open a new office")
     assert (own["id"], own["username"]) == (bob.id, "Bob")
     for other in (h, viewer):
-        line = await other.recv_type("transcript", timeout=5)
+        line = await other.recv_type("transcript", timeout=10)
         assert (line["msg"], line["id"], line["username"]) == ("We will open a new office", bob.id, "Bob")
     assert await bob.nothing()  # transcript goes to the others; the speaker has its caption frame
     rows = await db(lambda: list(TranscriptEntry.objects.values_list("meeting_id", "user_name", "message")))()
@@ -93,8 +93,8 @@ async def test_lines_are_relayed_but_not_kept_while_transcripts_are_off_then_sta
     comm = await open_captions(room, bob, token)
     pcm = speech_pcm(tmp_path)
     await speak(comm, pcm)
-    assert (await h.recv_type("transcript", timeout=5))["username"] == "Bob"
-    await comm.receive_from(timeout=5)
+    assert (await h.recv_type("transcript", timeout=10))["username"] == "Bob"
+    await comm.receive_from(timeout=10)
     assert await db(TranscriptEntry.objects.count)() == 0
 
     await h.send({"type": "start-transcript"})
@@ -102,8 +102,8 @@ async def test_lines_are_relayed_but_not_kept_while_transcripts_are_off_then_sta
     await comm.disconnect()
     comm = await open_captions(room, bob, token)  # a fresh socket: the first one spent its audio budget
     await speak(comm, pcm)
-    await h.recv_type("transcript", timeout=5)
-    await comm.receive_from(timeout=5)
+    await h.recv_type("transcript", timeout=10)
+    await comm.receive_from(timeout=10)
     assert await db(lambda: list(TranscriptEntry.objects.values_list("user_name", flat=True)))() == ["Bob"]
     await meeting.arefresh_from_db()
     assert meeting.transcript_enabled is True
