@@ -53,13 +53,15 @@ def speech_token_fetch(*, key: str, region: str) -> str:
 
 
 class SpeechTokenView(MeetAPIView):
+    plan_feature = "captions"
+
     @extend_schema(
         operation_id="speech_token_get",
         summary="Get speech token",
         description="503 when `AZURE_SPEECH_KEY`/`AZURE_SPEECH_REGION` are not configured; 502 when "
         "Azure does not answer.",
         tags=["transcripts"],
-        responses={200: s.SpeechTokenSerializer, **errors(502, 503)},
+        responses={200: s.SpeechTokenSerializer, **errors(502, 503, plan=True)},
     )
     def get(self, request):
         key, region = settings.AZURE_SPEECH_KEY, settings.AZURE_SPEECH_REGION
