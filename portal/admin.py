@@ -178,6 +178,11 @@ class TenantAdmin(admin.ModelAdmin):
             ("Branding", {"fields": BRANDING_FIELDS}),
         ]
 
+    def get_form(self, request, obj=None, **kwargs):
+        if not request.user.is_superuser:
+            kwargs["form"] = forms.ModelForm  # no plan note: staff do not change plans
+        return super().get_form(request, obj, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return ["usage"]

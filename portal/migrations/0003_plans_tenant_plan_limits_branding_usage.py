@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='planchange',
             name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.tenant'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plan_changes', to='portal.tenant'),
         ),
         migrations.AddField(
             model_name='recordingusage',

@@ -15,6 +15,7 @@ class PlanChange(TenantOwnedModel):
         ADMIN = "admin", "Admin"
         COMMAND = "command", "set_plan command"
 
+    tenant = models.ForeignKey("portal.Tenant", on_delete=models.CASCADE, related_name="plan_changes")
     from_plan = models.CharField(max_length=32, choices=PLAN_CHOICES)
     to_plan = models.CharField(max_length=32, choices=PLAN_CHOICES)
     changed_by = models.ForeignKey(
