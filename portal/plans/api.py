@@ -52,7 +52,7 @@ class PlanErrorSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     message = serializers.CharField()
     detail = serializers.CharField(required=False)
-    code = serializers.ChoiceField(choices=["plan_required", "plan_limit"], required=False)
+    code = serializers.CharField(required=False, help_text='"plan_required" or "plan_limit".')
     plan = serializers.CharField(required=False, help_text="plan_required: the plan that has the "
                                  "feature; plan_limit: the tenant's plan.")
     currentPlan = serializers.CharField(required=False)

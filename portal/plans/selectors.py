@@ -34,6 +34,7 @@ def usage_report(*, tenant) -> dict:
              "required": next(p.name for p in PLANS.values() if f.code in p.features)}
             for f in FEATURES.values()
         ],
+        "missing": [f.label for f in FEATURES.values() if f.code not in plan.features],
         "limits": rows,
         "history": list(PlanChange.objects.for_tenant(tenant).select_related("changed_by")[:20]),
     }
