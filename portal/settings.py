@@ -140,6 +140,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.plans.web.context",
+                "portal.branding.context",
             ],
         },
     },
@@ -262,7 +264,11 @@ REST_FRAMEWORK = {
         "portal.accounts.tokens.TenantJWTAuthentication",
         "portal.accounts.tokens.CsrfSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every API view declares the plan feature it belongs to (portal.plans.api); none → 403.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.plans.api.PlanFeaturePermission",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
@@ -298,6 +304,25 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- Plans and email ---------------------------------------------------------------------------------
+# The plan a new tenant starts on (docs/plans.md); set_plan and the admin change it afterwards.
+PARLEY_DEFAULT_PLAN = env_str("PARLEY_DEFAULT_PLAN", "professional")
+if PARLEY_DEFAULT_PLAN not in ("essential", "professional"):
+    raise ImproperlyConfigured(f"PARLEY_DEFAULT_PLAN={PARLEY_DEFAULT_PLAN!r}: use essential or professional")
+# Emails (portal.branding.tenant_mail_send) are sent only once EMAIL_HOST is set.
+EMAIL_ENABLED = bool(env_str("EMAIL_HOST"))
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 587),
+            "username": env_str("EMAIL_HOST_USER"), "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+        },
+    },
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <no-reply@localhost>")
 
 # --- Product limits and integrations ------------------------------------------------------------
 ROOM_TOKEN_TTL_SECONDS = env_int("ROOM_TOKEN_TTL_SECONDS", 4 * 3600)

@@ -27,6 +27,7 @@ from django.conf import settings
 from meetings.speech import SAMPLE_BYTES, SAMPLE_RATE
 from meetings.speech.engines import Overloaded, RecogniserError, get_engine
 from meetings.tokens import InvalidRoomToken, room_token_read
+from portal.plans.catalogue import PlanRequired, plan_allows
 from portal.tenancy import allowed_origin
 from realtime.consumers import (
     CLOSE_ORIGIN,
@@ -86,6 +87,7 @@ class CaptionsConsumer(_FrameConsumer):
     async def websocket_connect(self, message):
         global _streams
         tenant = self.scope["tenant"]
+        self.tenant = tenant  # with its plan as of this handshake (realtime.dispatch)
         self.tenant_id = tenant.id
         self.room_id = self.scope["url_route"]["kwargs"]["room_id"]
         if not allowed_origin(self.scope):
@@ -108,6 +110,12 @@ class CaptionsConsumer(_FrameConsumer):
         entry = await self.store.get(self.key, self.pid) if self.pid else None
         if entry is None or entry.get("jti") != grant.jti:
             return await self.refuse(CLOSE_NOT_SPEAKER)
+        if not plan_allows(tenant, "captions"):
+            # Said once, as the other sockets say it; audio sent anyway is ignored.
+            await self.base_send({"type": "websocket.accept"})
+            refused = PlanRequired(tenant=tenant, feature="captions")
+            return await self.send_error(refused.code, refused.detail, plan=refused.required.code,
+                                         feature="captions")
         self.engine = get_engine()
         if self.engine is None:
             return await self.refuse(CLOSE_UNAVAILABLE)

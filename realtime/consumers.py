@@ -22,6 +22,8 @@ from meetings.services.analytics import participant_joined, participant_left
 from meetings.services.chat import chat_recent
 from meetings.services.rooms import room_token_is_revoked
 from meetings.tokens import InvalidRoomToken, RoomGrant, room_token_read
+from portal.plans.catalogue import plan_summary
+from portal.plans.services import room_capacity
 from portal.tenancy import allowed_origin
 from realtime.dispatch import handle_frame
 from realtime.frames import encode, error, now_ms
@@ -95,8 +97,8 @@ class _FrameConsumer(AsyncWebsocketConsumer):
     async def refuse(self, code: int) -> None:
         await self.base_send({"type": "websocket.close", "code": code})
 
-    async def send_error(self, code: str, detail: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": error(code, detail)})
+    async def send_error(self, code: str, detail: str, **extra) -> None:
+        await self.base_send({"type": "websocket.send", "text": error(code, detail, **extra)})
 
 
 class RoomConsumer(_FrameConsumer):
@@ -107,6 +109,7 @@ class RoomConsumer(_FrameConsumer):
     async def websocket_connect(self, message):
         self.joined = False
         tenant = self.scope["tenant"]
+        self.tenant = tenant  # with its plan as of this handshake (realtime.dispatch)
         self.tenant_id = tenant.id
         self.room_id = self.scope["url_route"]["kwargs"]["room_id"]
         if not allowed_origin(self.scope):
@@ -137,7 +140,7 @@ class RoomConsumer(_FrameConsumer):
             "proc": self.hub.origin, "jti": grant.jti, "user": grant.user_id, "exp": grant.expires_at,
             "joined": time.time(),
         }
-        limit = None if grant.is_host else self.room.max_participants
+        limit = None if grant.is_host else room_capacity(tenant=tenant, room_max=self.room.max_participants)
         ghosts = await self.store.sweep(self.key)  # seats held by a dead process are free again
         if not await self.store.join(self.key, entry, limit=limit):
             return await self.refuse(CLOSE_FULL)
@@ -158,7 +161,7 @@ class RoomConsumer(_FrameConsumer):
         roster = await self.store.roster(self.key)
         # History is read after attach: a message is then in the history, live, or both — never lost.
         chat = await database_sync_to_async(_chat_history)(self.room)
-        await self.reply(_room_state(entry, roster, meta, chat))
+        await self.reply(_room_state(entry, roster, meta, chat, plan=plan_summary(tenant)))
         for text in self.backlog:
             await self.base_send({"type": "websocket.send", "text": text})
         self.backlog = None
@@ -253,7 +256,7 @@ def _latest_meeting_id(room: Room) -> str | None:
     )
 
 
-def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict]) -> dict:
+def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict], *, plan: dict) -> dict:
     return {
         "type": "room_state",
         "you": {"id": entry["id"], "username": entry["username"], "role": entry["role"]},
@@ -264,5 +267,6 @@ def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict]) -
         "recording": meta.get("recording") or {"active": False, "recordingId": None},
         "transcript": meta.get("transcript") or {"active": False},
         "chat": chat,
+        "plan": plan,
         "time": now_ms(),
     }

@@ -1,6 +1,12 @@
-"""One frame from a room socket through the registry: permission, validation, stamping,
-``prepare``, relay (encoded once), ``after``."""
+"""One frame from a room socket through the registry: plan, permission, validation,
+stamping, ``prepare``, relay (encoded once), ``after``.
 
+``conn.tenant`` is the tenant as loaded at the handshake: its plan is read from it, so the
+plan check costs no query per frame, and a socket keeps the plan it joined with (a plan
+change applies to sockets that join after it).
+"""
+
+from portal.plans.catalogue import PlanRequired, plan_allows
 from realtime.frames import encode, now_ms
 from realtime.protocol import REGISTRY, REPLY, SERVER_EVENTS, EventError
 
@@ -11,6 +17,10 @@ async def handle_frame(conn, frame: dict) -> None:
     if event is None:
         detail = "Only the server sends this event." if kind in SERVER_EVENTS else f"Unknown event '{kind}'."
         return await conn.send_error("unknown_type", detail[:200])
+    if not plan_allows(conn.tenant, event.feature):
+        refused = PlanRequired(tenant=conn.tenant, feature=event.feature)
+        return await conn.send_error(refused.code, refused.detail, plan=refused.required.code,
+                                     feature=event.feature)
     if not event.may_send(conn.role):
         who = "hosts" if event.sender == "host" else "hosts and participants"
         return await conn.send_error("forbidden", f"Only {who} may send '{kind}'.")

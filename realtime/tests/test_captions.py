@@ -157,6 +157,26 @@ async def test_who_may_open_the_captions_socket(whisper, room, host, outsider, t
         await c.close()
 
 
+async def test_an_essential_tenant_is_told_captions_are_professional(
+    whisper, room, token_for, client_for, tmp_path
+):
+    from portal.plans.catalogue import ESSENTIAL
+    from portal.plans.services import tenant_plan_set
+
+    await db(tenant_plan_set)(tenant=room.tenant, plan=ESSENTIAL, via="command")
+    token = token_for("participant", "Bob")
+    bob = await client_for(token=token)
+    comm = captions(room.pk, token, bob.id)
+    assert (await comm.connect())[0]
+    refused = json.loads(await comm.receive_from(timeout=5))
+    assert (refused["type"], refused["code"], refused["feature"]) == ("error", "plan_required", "captions")
+    await speak(comm, speech_pcm(tmp_path))
+    assert await comm.receive_nothing(timeout=0.5)
+    assert whisper == []  # nothing was sent to the recogniser
+    await comm.disconnect()
+    await bob.close()
+
+
 async def test_without_a_recogniser_the_socket_is_refused(settings, room, token_for, client_for, monkeypatch):
     monkeypatch.setattr("realtime.captions.get_engine", lambda: None)
     token = token_for("participant", "Bob")

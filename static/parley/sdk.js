@@ -60,6 +60,7 @@ export function tokenClaims(token) {
  *   "muted" {by} (a host muted you) · "removed" {by} · "mic-request" {id, username}
  *   "mic-accepted" · "mic-rejected" · "view-count" {count} · "error" frame · "warning" {where, error}
  *   "published" Stream · "unpublished" Stream (your own streams)
+ *   "plan-required" {code, plan, feature, detail} (the site's plan lacks the feature of a sent event)
  * Participants are `{id, username, role, audioMuted, videoOff, sharing, isMe}`.
  */
 export class Room extends Emitter {
@@ -74,6 +75,7 @@ export class Room extends Emitter {
     this.reconnect = reconnect;
     this.me = null;
     this.state = null;
+    this.plan = null; // {code, name, features} from room_state
     this.participants = new Map();
     this.peers = new Map();
     this.published = new Set();
@@ -179,7 +181,11 @@ export class Room extends Emitter {
       case "request-mic-rejected":
         if (frame.userId === undefined || this.#isMe(frame.userId)) this.emit("mic-rejected", frame);
         break;
-      case "error": this.emit("error", frame); break;
+      case "error":
+        this.emit("error", frame);
+        // The tenant's plan lacks the feature: {code: "plan_required", plan, feature, detail}.
+        if (frame.code === "plan_required") this.emit("plan-required", frame);
+        break;
       default: break;
     }
     this.emit("data", frame);
@@ -198,6 +204,7 @@ export class Room extends Emitter {
   #onRoomState(frame) {
     const reconnected = this.state !== null;
     this.state = frame;
+    this.plan = frame.plan || null;
     this.attempt = 0;
     this.status = "connected";
     const self = frame.you || frame.self || frame.me || {};
@@ -404,6 +411,12 @@ export class Room extends Emitter {
   }
 
   // Host controls (the server refuses them from anyone but a host).
+  /** Whether the site's plan includes a feature (docs/plans.md), e.g. `room.allows("whiteboard")`.
+   *  Known once connected; the server refuses events of other features with "plan-required". */
+  allows(feature) {
+    return Boolean(this.plan && this.plan.features.includes(feature));
+  }
+
   muteParticipant(userId) { return this.sendData({ type: "mute-participant", userId }); }
   removeParticipant(userId) { return this.sendData({ type: "remove-participant", userId }); }
   muteAll() { return this.sendData({ type: "mute-all-participants" }); }

@@ -93,6 +93,7 @@ class RoomTokenAuthentication(BaseAuthentication):
 
 class SpeechTokenView(MeetAPIView):
     authentication_classes = [RoomTokenAuthentication, *MeetAPIView.authentication_classes]
+    plan_feature = "captions"
 
     @extend_schema(
         operation_id="speech_token_get",
@@ -100,7 +101,7 @@ class SpeechTokenView(MeetAPIView):
         description="A login, or a host's or participant's room token as `Bearer`. 503 when "
         "`AZURE_SPEECH_KEY`/`AZURE_SPEECH_REGION` are not configured; 502 when Azure does not answer.",
         tags=["transcripts"],
-        responses={200: s.SpeechTokenSerializer, **errors(502, 503)},
+        responses={200: s.SpeechTokenSerializer, **errors(502, 503, plan=True)},
     )
     def get(self, request):
         key, region = settings.AZURE_SPEECH_KEY, settings.AZURE_SPEECH_REGION

@@ -17,6 +17,14 @@ export function mount({ room, config }) {
   const engine = config.captions?.engine;
   if (!engine) return;
   button.hidden = false;
+  const features = config.plan?.features;
+  if (Array.isArray(features) && !features.includes("captions")) {
+    // The tenant's plan lacks captions: say so instead of offering them (docs/plans.md).
+    button.setAttribute("aria-disabled", "true");
+    button.title = "Part of Professional";
+    button.addEventListener("click", () => toast("Live captions are part of Professional."));
+    return;
+  }
   const client = new Captions(room, { engine: engine === "azure" ? "azure" : "server" });
   window.parleyCaptions = client;
   let running = false; // captions are on in the meeting
@@ -73,6 +81,7 @@ export function mount({ room, config }) {
 
   client.on("caption", addLine);
   client.on("error", (frame) => {
+    if (frame.code === "plan_required") toast("Live captions are part of Professional.");
     if (frame.code === "unavailable" || frame.code === "recogniser_failed") toast("Captions are not available right now.");
   });
 

@@ -99,7 +99,8 @@ export function mount({ room, config }) {
       toast("Recording started.");
     } catch (err) {
       toast(err.code === "conflict" ? "Another recording is already running in this room."
-        : "Recording could not start.");
+        : err.code === "plan_limit" || err.code === "plan_required" ? err.message
+          : "Recording could not start.");
       cleanup();
     }
     render();

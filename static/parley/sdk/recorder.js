@@ -22,7 +22,8 @@ const PART_BYTES = 512 * 1024; // below the server's RECORDING_MAX_CHUNK_BYTES (
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
 // Errors after which resending cannot help: the recording is stopped for good.
 const FATAL = new Set(["conflict", "forbidden", "not-found", "not-writable", "recording-too-large",
-  "recording-stopped", "track-closed", "spool-lost", "bad-request", "empty-recording"]);
+  "recording-stopped", "track-closed", "spool-lost", "bad-request", "empty-recording", "plan_required",
+  "plan_limit"]);
 
 export function newRecordingId() {
   const random = Math.floor(Math.random() * 1e6).toString().padStart(6, "0");
