@@ -58,7 +58,7 @@ def speech(settings):
 
 
 def _meeting_with_transcript(user):
-    meeting = make_meeting(user)
+    meeting = make_meeting(user, transcript_enabled=True)  # it keeps a transcript (docs/captions.md)
     transcript_add(meeting=meeting, user_name="Alice", message="We ship on Friday. Bob tests it.")
     return meeting
 
