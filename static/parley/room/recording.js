@@ -93,9 +93,10 @@ export function mount({ room, config }) {
     window.parleyRecorder = recorder; // for diagnostics, like window.parleyRoom
     recorder.on("reconnecting", () => toast("Recording connection lost — reconnecting; nothing is lost."));
     recorder.on("error", (frame) => console.warn("parley: recording", frame));
+    const started = recorder.start(compositor.stream); // "recording" from here on: the button says Stop
     render();
     try {
-      await recorder.start(compositor.stream);
+      await started;
       toast("Recording started.");
     } catch (err) {
       toast(err.code === "conflict" ? "Another recording is already running in this room."
