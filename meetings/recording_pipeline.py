@@ -125,6 +125,7 @@ def _recording_create(*, grant: RoomGrant, room: Room, recording_id: str) -> Rec
     """create-file for a recording nobody started over REST: start it here, as its host."""
     from meetings.services.recordings import RecordingConflict, recording_start
     from portal.accounts.models import User
+    from portal.plans.catalogue import PlanLimitReached
 
     started_by = User.objects.filter(pk=grant.user_id, tenant_id=grant.tenant_id).first()
     try:
@@ -133,6 +134,8 @@ def _recording_create(*, grant: RoomGrant, room: Room, recording_id: str) -> Rec
         )
     except RecordingConflict:
         raise IngestRefused("conflict", "Another recording is already running in this room.") from None
+    except PlanLimitReached as exc:
+        raise IngestRefused(exc.code, exc.detail) from None
     return recording
 
 

@@ -149,6 +149,7 @@ async def _aread_blocks(name: str, start: int, length: int):
 
 
 class RecordingFileView(APIView):
+    plan_feature = "recording"
     # Access is decided in recording_file_get: a signed URL or the caller's own credentials.
     permission_classes = [AllowAny]
 

@@ -18,25 +18,34 @@ from meetings.forms import GuestJoinForm, MeetingScheduleForm
 from meetings.models import Meeting
 from meetings.selectors import meeting_get_by_invite, meeting_get_for_user
 from meetings.services.rooms import guest_token_issue, meeting_schedule, room_token_issue
+from meetings.speech.engines import engine_name
+from portal.plans.catalogue import PlanRequired, plan_summary
+from portal.plans.web import plan_feature
 
 GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
 
 
+@plan_feature("meetings")
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request):
     form = MeetingScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        meeting = meeting_schedule(
-            host=request.user, title=data["title"], scheduled_start=data["scheduled_start"],
-            duration_minutes=data["duration_minutes"], transcript_enabled=data["transcript_enabled"],
-            is_private=data["is_private"], room_type=data["room_type"],
-        )
-        return redirect("meeting-detail", meeting_id=meeting.pk)
+        try:
+            meeting = meeting_schedule(
+                host=request.user, title=data["title"], scheduled_start=data["scheduled_start"],
+                duration_minutes=data["duration_minutes"], transcript_enabled=data["transcript_enabled"],
+                is_private=data["is_private"], room_type=data["room_type"],
+            )
+        except PlanRequired as exc:
+            form.add_error("transcript_enabled", exc.detail)
+        else:
+            return redirect("meeting-detail", meeting_id=meeting.pk)
     return render(request, "meetings/new.html", {"form": form})
 
 
+@plan_feature("meetings")
 @login_required
 def meeting_detail(request, meeting_id: str):
     meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
@@ -44,6 +53,7 @@ def meeting_detail(request, meeting_id: str):
     return render(request, "meetings/detail.html", {"meeting": meeting, "invite_url": invite_url})
 
 
+@plan_feature("meetings")
 @never_cache
 @login_required
 def meeting_room(request, meeting_id: str):
@@ -59,6 +69,7 @@ def meeting_room(request, meeting_id: str):
                         leave_url=reverse("meeting-detail", args=[meeting.pk]))
 
 
+@plan_feature("meetings")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def meeting_join(request, invite_code: str):
@@ -77,6 +88,7 @@ def meeting_join(request, invite_code: str):
     return render(request, "meetings/join.html", {"meeting": meeting, "form": form})
 
 
+@plan_feature("meetings")
 @never_cache
 def meeting_join_room(request, invite_code: str):
     meeting = meeting_get_by_invite(tenant=request.tenant, invite_code=invite_code)
@@ -106,6 +118,9 @@ def _render_room(request, *, meeting: Meeting, token: str, role: str, name: str,
         "title": meeting.title,
         "iceServers": settings.ICE_SERVERS,
         "leaveUrl": leave_url,
+        "captions": {"engine": engine_name()},
+        # Feature modules show "Part of Professional" for what the plan lacks (docs/frontend.md).
+        "plan": plan_summary(request.tenant),
     }
     response = render(request, "meetings/room.html", {"meeting": meeting, "config": config})
     response["Referrer-Policy"] = "no-referrer"

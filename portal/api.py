@@ -40,7 +40,11 @@ def _message(detail) -> str:
 
 
 def exception_handler(exc, context):
-    """Every error is ``{"success": false, "message": ..., ["errors": {...}]}``."""
+    """Every error is ``{"success": false, "message": ..., ["errors": {...}]}``; plan errors
+    add ``detail``, ``code``, ``plan`` and ``feature`` or ``limit`` (``portal.plans.api``)."""
+    from portal.plans.api import PlanError, as_api_exception
+
+    exc = as_api_exception(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):
@@ -51,6 +55,8 @@ def exception_handler(exc, context):
     body = {"success": False, "message": _message(response.data)}
     if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
         body["errors"] = response.data
+    if isinstance(exc, PlanError):
+        body.update(exc.body)
     response.data = body
     return response
 

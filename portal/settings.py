@@ -140,6 +140,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.plans.web.context",
+                "portal.branding.context",
             ],
         },
     },
@@ -263,7 +265,11 @@ REST_FRAMEWORK = {
         "portal.accounts.tokens.TenantJWTAuthentication",
         "portal.accounts.tokens.CsrfSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every API view declares the plan feature it belongs to (portal.plans.api); none → 403.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.plans.api.PlanFeaturePermission",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
@@ -300,6 +306,25 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Plans and email ---------------------------------------------------------------------------------
+# The plan a new tenant starts on (docs/plans.md); set_plan and the admin change it afterwards.
+PARLEY_DEFAULT_PLAN = env_str("PARLEY_DEFAULT_PLAN", "professional")
+if PARLEY_DEFAULT_PLAN not in ("essential", "professional"):
+    raise ImproperlyConfigured(f"PARLEY_DEFAULT_PLAN={PARLEY_DEFAULT_PLAN!r}: use essential or professional")
+# Emails (portal.branding.tenant_mail_send) are sent only once EMAIL_HOST is set.
+EMAIL_ENABLED = bool(env_str("EMAIL_HOST"))
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 587),
+            "username": env_str("EMAIL_HOST_USER"), "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+        },
+    },
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <no-reply@localhost>")
+
 # --- Product limits and integrations ------------------------------------------------------------
 ROOM_TOKEN_TTL_SECONDS = env_int("ROOM_TOKEN_TTL_SECONDS", 4 * 3600)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
@@ -325,6 +350,19 @@ ICE_SERVERS = env_json("ICE_SERVERS", [])
 AZURE_SPEECH_KEY = env_str("AZURE_SPEECH_KEY")
 AZURE_SPEECH_REGION = env_str("AZURE_SPEECH_REGION")
 AZURE_SPEECH_TOKEN_URL = env_str("AZURE_SPEECH_TOKEN_URL")
+# Live captions (docs/captions.md): the browser's Azure Speech SDK when Azure is configured,
+# else a recogniser on the server: an OpenAI-compatible /v1/audio/transcriptions endpoint
+# when TRANSCRIBE_URL is set, else PocketSphinx (its wheel ships an English model).
+TRANSCRIBE_URL = env_str("TRANSCRIBE_URL")
+TRANSCRIBE_KEY = env_str("TRANSCRIBE_KEY")
+TRANSCRIBE_MODEL = env_str("TRANSCRIBE_MODEL", "whisper-1")
+TRANSCRIBE_LANGUAGE = env_str("TRANSCRIBE_LANGUAGE", "en")
+TRANSCRIBE_TIMEOUT = env_int("TRANSCRIBE_TIMEOUT", 30)
+CAPTIONS_WORKERS = max(1, env_int("CAPTIONS_WORKERS", 2))
+CAPTIONS_BACKLOG = max(1, env_int("CAPTIONS_BACKLOG", 8))
+CAPTIONS_MAX_STREAMS = max(1, env_int("CAPTIONS_MAX_STREAMS", 32))
+CAPTIONS_MAX_FRAME_BYTES = env_int("CAPTIONS_MAX_FRAME_BYTES", 32000)
+CAPTIONS_MAX_UTTERANCE_SECONDS = max(2, env_int("CAPTIONS_MAX_UTTERANCE_SECONDS", 12))
 SUMMARY_LLM_URL = env_str("SUMMARY_LLM_URL")
 SUMMARY_LLM_KEY = env_str("SUMMARY_LLM_KEY")
 SUMMARY_LLM_MODEL = env_str("SUMMARY_LLM_MODEL", "gpt-4o-mini")

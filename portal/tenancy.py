@@ -16,6 +16,9 @@ from django.http import HttpRequest, JsonResponse
 from django.http.request import split_domain_port
 from django.utils.text import slugify
 
+from portal import branding
+from portal.plans.catalogue import PLAN_CHOICES, PLANS, default_plan_code
+
 DEFAULT_TENANT_SLUG = "default"
 DEFAULT_DOMAINS = ("localhost", "127.0.0.1", "[::1]")
 
@@ -30,9 +33,39 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The plan (portal.plans): changed only through portal.plans.services.tenant_plan_set,
+    # which keeps the history. Empty limit overrides mean "the plan's".
+    plan = models.CharField(max_length=32, choices=PLAN_CHOICES, default=default_plan_code)
+    limit_max_participants = models.PositiveIntegerField(
+        "people in one room", null=True, blank=True, help_text="Empty: the plan's limit."
+    )
+    limit_recording_minutes = models.PositiveIntegerField(
+        "recording minutes per month", null=True, blank=True, help_text="Empty: the plan's limit."
+    )
+    limit_storage_bytes = models.PositiveBigIntegerField(
+        "room file storage (bytes)", null=True, blank=True, help_text="Empty: the plan's limit."
+    )
+
+    # Branding (portal.branding): shown on the tenant's pages and in its emails.
+    brand_name = models.CharField(
+        max_length=120, blank=True, help_text="Shown in the page header and emails; empty: Parley."
+    )
+    logo = models.ImageField(
+        upload_to=branding.logo_upload_to, blank=True, validators=[branding.validate_logo],
+        help_text="PNG, JPEG, GIF or WebP, at most 512 KiB and 1024 pixels a side.",
+    )
+    accent_color = models.CharField(
+        max_length=7, blank=True, validators=[branding.validate_accent],
+        help_text="A hex colour like #0b6e4f, dark enough for white text (contrast 4.5:1).",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(plan__in=list(PLANS)), name="tenant_plan_known"),
+        ]
 
     def __str__(self) -> str:
         return self.name

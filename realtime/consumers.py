@@ -28,6 +28,8 @@ from meetings.services.analytics import participant_joined, participant_left
 from meetings.services.chat import chat_recent
 from meetings.services.rooms import room_token_is_revoked
 from meetings.tokens import ExpiredRoomToken, InvalidRoomToken, RoomGrant, room_token_read
+from portal.plans.catalogue import plan_summary
+from portal.plans.services import room_capacity
 from portal.tenancy import allowed_origin
 from realtime.dispatch import handle_text
 from realtime.frames import encode, error, now_ms, printable
@@ -125,13 +127,13 @@ class _FrameConsumer(AsyncWebsocketConsumer):
             await self.close_with(code)
 
     async def close_with(self, code: int) -> None:
-        try:
-            if not self.accepted:
-                await self.base_send({"type": "websocket.accept"})
-                self.accepted = True
-            await self.base_send({"type": "websocket.close", "code": code})
-        except Exception:
-            logger.debug("could not close a socket", exc_info=True)
+        for message in ([] if self.accepted else [{"type": "websocket.accept"}]) + [
+                {"type": "websocket.close", "code": code}]:
+            try:
+                await self.base_send(message)
+            except Exception:  # accepted already by a subclass, or the socket is gone
+                logger.debug("could not send %s", message["type"], exc_info=True)
+        self.accepted = True
 
     async def leave(self) -> None:
         return None
@@ -139,9 +141,9 @@ class _FrameConsumer(AsyncWebsocketConsumer):
     async def refuse(self, code: int) -> None:
         await self.base_send({"type": "websocket.close", "code": code})
 
-    async def send_error(self, code: str, detail: str) -> None:
+    async def send_error(self, code: str, detail: str, **extra) -> None:
         try:
-            await self.base_send({"type": "websocket.send", "text": error(code, detail)})
+            await self.base_send({"type": "websocket.send", "text": error(code, detail, **extra)})
         except Exception:  # the socket is going away; its disconnect runs the leave path
             logger.debug("could not send an error frame", exc_info=True)
 
@@ -154,6 +156,7 @@ class RoomConsumer(_FrameConsumer):
     async def websocket_connect(self, message):
         self.joined = False
         tenant = self.scope["tenant"]
+        self.tenant = tenant  # with its plan as of this handshake (realtime.dispatch)
         self.tenant_id = tenant.id
         self.room_id = self.scope["url_route"]["kwargs"]["room_id"]
         if not allowed_origin(self.scope):
@@ -190,7 +193,7 @@ class RoomConsumer(_FrameConsumer):
         }
         if self.hub.degraded:
             return await self.close_with(CLOSE_TRY_LATER)
-        limit = None if grant.is_host else self.room.max_participants
+        limit = None if grant.is_host else room_capacity(tenant=tenant, room_max=self.room.max_participants)
         try:
             await self.hub.beat()
             # seats held by a dead process are free again
@@ -230,7 +233,7 @@ class RoomConsumer(_FrameConsumer):
         roster = await self.store.roster(self.key)
         # History is read after attach: a message is then in the history, live, or both — never lost.
         chat = await database_sync_to_async(_chat_history)(self.room)
-        await self.reply(_room_state(self.entry, roster, meta, chat))
+        await self.reply(_room_state(self.entry, roster, meta, chat, plan=plan_summary(self.tenant)))
         for text in self.backlog:
             await self.base_send({"type": "websocket.send", "text": text})
         self.backlog = None
@@ -329,7 +332,7 @@ def _latest_meeting_id(room: Room) -> str | None:
     )
 
 
-def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict]) -> dict:
+def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict], *, plan: dict) -> dict:
     return {
         "type": "room_state",
         "you": {"id": entry["id"], "username": entry["username"], "role": entry["role"]},
@@ -340,5 +343,6 @@ def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict]) -
         "recording": meta.get("recording") or {"active": False, "recordingId": None},
         "transcript": meta.get("transcript") or {"active": False},
         "chat": chat,
+        "plan": plan,
         "time": now_ms(),
     }

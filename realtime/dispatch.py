@@ -1,14 +1,19 @@
 """One frame from a room socket through the registry: decoding and checking (``frames.decode``),
-permission, validation, stamping, ``prepare``, relay (encoded once), ``after``.
+plan, permission, validation, stamping, ``prepare``, relay (encoded once), ``after``.
 
 Whatever goes wrong on the way is answered with an ``error`` frame and the socket stays open:
 a refusal (``EventError``), the shared store out of reach (``unavailable``: nothing of the frame
 was relayed, or the sender is told what was not), or a bug (``internal_error``). A frame never
 kills its socket, so a socket never leaves a ghost behind.
+
+``conn.tenant`` is the tenant as loaded at the handshake: its plan is read from it, so the
+plan check costs no query per frame, and a socket keeps the plan it joined with (a plan
+change applies to sockets that join after it).
 """
 
 import logging
 
+from portal.plans.catalogue import PlanRequired, plan_allows
 from realtime.frames import EventError, decode, encode, now_ms
 from realtime.protocol import REGISTRY, REPLY, SERVER_EVENTS
 from realtime.store import STORE_ERRORS
@@ -33,7 +38,7 @@ async def handle_frame(conn, frame: dict) -> None:
     try:
         await _walk(conn, kind, frame)
     except EventError as exc:
-        return await conn.send_error(exc.code, exc.detail)
+        return await conn.send_error(exc.code, exc.detail, **exc.extra)
     except STORE_ERRORS as exc:
         logger.warning("room %s: %r while handling '%s'", conn.key, exc, kind)
         await conn.send_error("unavailable", NOT_SAVED if relayed_of(exc) else UNAVAILABLE)
@@ -52,6 +57,9 @@ async def _walk(conn, kind: str, frame: dict) -> None:
     if event is None:
         detail = "Only the server sends this event." if kind in SERVER_EVENTS else f"Unknown event '{kind}'."
         raise EventError("unknown_type", detail[:200])
+    if not plan_allows(conn.tenant, event.feature):
+        refused = PlanRequired(tenant=conn.tenant, feature=event.feature)
+        raise EventError(refused.code, refused.detail, plan=refused.required.code, feature=event.feature)
     if not event.may_send(conn.role):
         who = "hosts" if event.sender == "host" else "hosts and participants"
         raise EventError("forbidden", f"Only {who} may send '{kind}'.")

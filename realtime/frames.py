@@ -30,10 +30,11 @@ _BAD_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 class EventError(Exception):
     """A refused frame: answered with ``{"type": "error", "code", "detail"}``."""
 
-    def __init__(self, code: str, detail: str):
+    def __init__(self, code: str, detail: str, **extra):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.extra = extra  # more fields of the error frame (e.g. plan_required's plan, feature)
 
 
 def _no_constants(name: str):

@@ -9,7 +9,7 @@ is on its way: shared state and persistence.
 from channels.db import database_sync_to_async
 
 from meetings.models import Meeting
-from meetings.services.chat import chat_message_record, transcript_line_record
+from meetings.services.chat import chat_message_record, transcript_line_record, transcripts_enable
 from meetings.services.rooms import room_token_revoke
 from meetings.tokens import RoomGrant
 from realtime.frames import EventError, encode, now_ms
@@ -120,10 +120,20 @@ async def transcript_start(conn, frame: dict) -> None:
 
 
 async def transcript_started(conn, frame: dict) -> None:
-    fields = {"transcript": {"active": True, "since": frame["time"]}}
+    """Captions run for the room, and the meeting keeps its transcript from now on."""
+    fields = {"transcript": {"active": True, "since": frame["time"], "by": frame["username"]}}
     if frame.get("meetingId"):
         fields["meetingId"] = frame["meetingId"]
+        await database_sync_to_async(transcripts_enable)(
+            tenant_id=conn.tenant_id, meeting_id=frame["meetingId"]
+        )
     await conn.store.meta_set(conn.key, **fields)
+
+
+async def transcript_stopped(conn, frame: dict) -> None:
+    """Captions stop for the room; lines already kept stay (storage is the meeting's setting)."""
+    state = {"active": False, "since": frame["time"], "by": frame["username"]}
+    await conn.store.meta_set(conn.key, transcript=state)
 
 
 @database_sync_to_async

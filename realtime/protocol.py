@@ -1,7 +1,9 @@
 """The room socket's one event registry.
 
-Each client event is one ``Event`` entry: its payload fields, who may send it, how it
-is routed, and the hooks that give it effects (``prepare`` runs before the relay and may
+Each client event is one ``Event`` entry: the plan feature it belongs to
+(``portal.plans.catalogue``; the dispatcher refuses it with ``plan_required`` where the
+tenant's plan lacks it), its payload fields, who may send it, how it is routed, and the
+hooks that give it effects (``prepare`` runs before the relay and may
 refuse it; ``after`` runs after the relay — state and persistence, so neither the
 database nor the shared store delays the frame on its way to the room). The consumer
 looks events up here; there is no per-event branching anywhere else.
@@ -15,6 +17,7 @@ documentation and are refused when a client sends them.
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from portal.plans.catalogue import feature_known
 from realtime import handlers as h
 from realtime.frames import EventError
 
@@ -83,6 +86,7 @@ class Event:
     after: Hook | None = None
     persists: str = ""
     example: dict = field(default_factory=dict)
+    feature: str = ""                     # the plan feature (portal.plans) the event belongs to
 
     def may_send(self, role: str) -> bool:
         return role in SENDERS[self.sender]
@@ -109,6 +113,8 @@ REGISTRY: dict[str, Event] = {}
 def register(event: Event) -> Event:
     if event.name in REGISTRY:
         raise ValueError(f"event {event.name!r} is registered twice")
+    if not feature_known(event.feature):
+        raise ValueError(f"event {event.name!r} declares no plan feature (or an unknown one)")
     if event.route == TARGET and event.target is None:
         raise ValueError(f"event {event.name!r} routes to one participant but names no target field")
     REGISTRY[event.name] = event
@@ -126,67 +132,81 @@ WB_MSG = Field(dict, required=False)
 for _event in (
     Event("chat-box", ANYONE, OTHERS, "Chat message.", {"msg": Field(str, max_len=TEXT)},
           prepare=h.chat_persist, persists="ChatMessage (room, current meeting); relayed with its messageId",
-          example={"msg": "Hello everyone!"}),
-    Event("request-mic", ANYONE, HOSTS, "Ask the hosts for the floor.", after=h.hand_raise),
+          example={"msg": "Hello everyone!"}, feature="chat"),
+    Event("request-mic", ANYONE, HOSTS, "Ask the hosts for the floor.", after=h.hand_raise,
+          feature="participant_controls"),
     Event("request-mic-accepted", HOST, TARGET, "Host grants a mic request.",
-          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower),
+          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower,
+          feature="participant_controls"),
     Event("request-mic-rejected", HOST, TARGET, "Host declines a mic request.",
-          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower),
+          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower,
+          feature="participant_controls"),
     Event("mic-accepted-ack", ANYONE, OTHERS, "The granted participant now publishes a new stream.",
           {"oldId": Field(str, required=False, max_len=ID, alias="id"), "newId": Field(str, max_len=ID)},
-          after=h.stream_changed, example={"newId": "stream-2"}),
+          after=h.stream_changed, example={"newId": "stream-2"}, feature="participant_controls"),
     Event("mute-mic-request", HOST, ROOM, "Host mutes or unmutes one participant.",
           {**USER_ID, "muted": Field(bool)}, target="userId", after=h.mute_set,
-          example={"muted": True}),
+          example={"muted": True}, feature="participant_controls"),
     Event("mute-participant", HOST, ROOM, "Host mutes one participant.", USER_ID, target="userId",
-          prepare=h.mark_muted, after=h.mute_set),
+          prepare=h.mark_muted, after=h.mute_set, feature="participant_controls"),
     Event("remove-participant", HOST, ROOM, "Host removes a participant: its sockets close, "
           "its token cannot rejoin.", USER_ID, target="userId", prepare=h.removal_prepare,
-          after=h.removal_close, persists="RoomTokenRevocation"),
-    Event("mute-all-participants", HOST, ROOM, "Host mutes everyone but the hosts.", after=h.mute_all),
+          after=h.removal_close, persists="RoomTokenRevocation", feature="participant_controls"),
+    Event("mute-all-participants", HOST, ROOM, "Host mutes everyone but the hosts.", after=h.mute_all,
+          feature="participant_controls"),
     Event("video-off", ANYONE, OTHERS, "Camera on (true) or off (false).", {"videoFlag": Field(bool)},
-          after=h.video_set, example={"videoFlag": False}),
-    Event("device-switch", ANYONE, OTHERS, "The sender switched camera or microphone."),
+          after=h.video_set, example={"videoFlag": False}, feature="audio_video"),
+    Event("device-switch", ANYONE, OTHERS, "The sender switched camera or microphone.",
+          feature="audio_video"),
     Event("sharing-toggle", ANYONE, OTHERS, "Screen sharing on or off.", {"flag": Field(bool)},
-          after=h.sharing_set, example={"flag": True}),
+          after=h.sharing_set, example={"flag": True}, feature="screen_sharing"),
     Event("product-selected", ANYONE, OTHERS, "A viewer selects a product (live selling).",
-          {"productId": Field(str, max_len=ID, alias="id")}, example={"productId": "sku-1"}),
-    Event("sell-live", HOST, OTHERS, "Host starts live selling.", after=h.sell_live_set),
+          {"productId": Field(str, max_len=ID, alias="id")}, example={"productId": "sku-1"},
+          feature="live_selling"),
+    Event("sell-live", HOST, OTHERS, "Host starts live selling.", after=h.sell_live_set,
+          feature="live_selling"),
     Event("recording", HOST, OTHERS, "Host starts (true) or stops (false) recording.",
           {"togglingFlag": Field(bool), "recordingId": Field(str, required=False, max_len=100)},
-          after=h.recording_set, example={"togglingFlag": True, "recordingId": "rec123"}),
+          after=h.recording_set, example={"togglingFlag": True, "recordingId": "rec123"},
+          feature="recording"),
     Event("whiteBoardToggle", HOST, OTHERS, "Host turns the whiteboard on or off.",
           {"msg": Field(dict, fields={"flag": Field(bool)})}, stamp_msg=True, after=h.whiteboard_toggle,
-          example={"msg": {"flag": True}}),
+          example={"msg": {"flag": True}}, feature="whiteboard"),
     Event("whiteBoardStateRequest", ANYONE, REPLY, "Ask for the whiteboard; the server answers with "
           "white-board-stage carrying the stage and the strokes since.", {"msg": WB_MSG},
-          prepare=h.whiteboard_state),
+          prepare=h.whiteboard_state, feature="whiteboard"),
     Event("white-board-stage", MEMBER, OTHERS, "The whole canvas (Konva stage JSON); strokes restart.",
           {"msg": Field(dict, fields={"stage": Field(dict)})}, stamp_msg=True, after=h.whiteboard_stage,
           persists="whiteboard stage (shared store)",
-          example={"msg": {"stage": {"attrs": {}, "children": []}}}),
+          example={"msg": {"stage": {"attrs": {}, "children": []}}}, feature="whiteboard"),
     Event("sendDrawingData", MEMBER, OTHERS, "One drawing action (stroke start/move/end, erase).",
           {"msg": Field(dict, fields={"drawingType": Field(str, max_len=32), "payload": Field(dict)})},
           stamp_msg=True, after=h.whiteboard_stroke, persists="whiteboard strokes (shared store)",
-          example={"msg": {"drawingType": "mousedown", "payload": {"pos": {"x": 1, "y": 2}}}}),
+          example={"msg": {"drawingType": "mousedown", "payload": {"pos": {"x": 1, "y": 2}}}},
+          feature="whiteboard"),
     Event("Un-do", MEMBER, OTHERS, "Remove the latest stroke.", {"msg": WB_MSG}, stamp_msg=True,
-          after=h.whiteboard_undo),
+          after=h.whiteboard_undo, feature="whiteboard"),
     Event("clear-whiteBoard", MEMBER, OTHERS, "Remove every stroke and the stage.", {"msg": WB_MSG},
-          stamp_msg=True, after=h.whiteboard_clear),
+          stamp_msg=True, after=h.whiteboard_clear, feature="whiteboard"),
     Event("transcript", ANYONE, OTHERS, "A line of live transcript.", {"msg": Field(str, max_len=TEXT)},
           prepare=h.transcript_persist, persists="TranscriptEntry (if the meeting has transcripts on)",
-          example={"msg": "This is the transcript text."}),
+          example={"msg": "This is the transcript text."}, feature="captions"),
     Event("annotation", MEMBER, OTHERS, "Annotation on shared content.", {"msg": Field(dict)},
-          example={"msg": {"shape": "arrow"}}),
+          example={"msg": {"shape": "arrow"}}, feature="whiteboard"),
     Event("meetingId", HOST, OTHERS, "Host announces the meeting this room is holding.",
           {"meetingId": Field(str, max_len=ID)}, prepare=h.meeting_check, after=h.meeting_set,
-          example={"meetingId": "<meeting id>"}),
-    Event("start-transcript", HOST, OTHERS, "Host starts transcription.",
+          example={"meetingId": "<meeting id>"}, feature="meetings"),
+    Event("stop-transcript", HOST, OTHERS, "Host stops live captions for the room (Parley's addition; "
+          "the meeting's stored transcript stays).", after=h.transcript_stopped, feature="transcripts"),
+    Event("start-transcript", HOST, OTHERS, "Host starts transcription: live captions for the room, "
+          "and the meeting keeps its transcript from now on.",
           {"meetingId": Field(str, required=False, max_len=ID),
            "meetingTitle": Field(str, required=False, max_len=200)},
-          prepare=h.transcript_start, after=h.transcript_started, example={"meetingTitle": "Weekly Sync"}),
+          prepare=h.transcript_start, after=h.transcript_started,
+          persists="Meeting.transcript_enabled = true",
+          example={"meetingTitle": "Weekly Sync"}, feature="transcripts"),
     Event("signal", ANYONE, TARGET, "WebRTC signalling to one participant; delivered with 'from'.",
           {"to": Field(str, max_len=ID), "data": Field(dict)}, target="to", prepare=h.signal_from,
-          example={"data": {"sdp": "v=0"}}),
+          example={"data": {"sdp": "v=0"}}, feature="audio_video"),
 ):
     register(_event)

@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from meetings import recording_pipeline as pipeline
 from meetings.services.rooms import room_token_is_revoked
 from meetings.tokens import InvalidRoomToken, room_token_read
+from portal.plans.catalogue import PlanRequired, plan_allows
 from portal.tenancy import allowed_origin
 from realtime.consumers import query_token
 
@@ -23,6 +24,8 @@ CLOSE_FORBIDDEN = 4403
 
 
 class RecordingConsumer(AsyncWebsocketConsumer):
+    plan_feature = "recording"  # checked on every frame against the plan the socket joined with
+
     async def connect(self):
         tenant = self.scope.get("tenant")
         if tenant is None or not allowed_origin(self.scope):
@@ -37,10 +40,16 @@ class RecordingConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.grant = grant
+        self.tenant = tenant
         self.tracks: dict[str, str] = {}  # videoId → track pk, for tracks opened on this socket
         await self.accept()
 
     async def receive(self, text_data=None, bytes_data=None):
+        if not plan_allows(self.tenant, self.plan_feature):
+            refused = PlanRequired(tenant=self.tenant, feature=self.plan_feature)
+            await self.send_json({"type": "error", "code": refused.code, "detail": refused.detail,
+                                  "plan": refused.required.code, "feature": self.plan_feature})
+            return
         try:
             if bytes_data is not None:
                 await self.chunk(bytes_data)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from meetings import summaries
 from meetings.models import Meeting, MeetingSummary, Room, RoomFile, TranscriptEntry
+from portal.plans.services import storage_release, storage_reserve
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 class FileConflict(Exception):
     """Another upload of the same name to the same room won a race."""
+
+
+class TranscriptsOff(Exception):
+    """The meeting does not keep a transcript (``transcriptEnabled`` false, no ``start-transcript``)."""
 
 
 class EmptyTranscript(Exception):
@@ -57,13 +62,30 @@ def room_file_dir(room: Room) -> str:
     return f"documents/{room.pk}"
 
 
-@transaction.atomic
 def room_file_upload(*, room: Room, upload, uploaded_by) -> RoomFile:
     """Store ``upload`` in the room's folder; an upload of the same name replaces the
-    earlier file (as the seed's service does)."""
+    earlier file (as the seed's service does).
+
+    Its bytes count against the plan's file storage (``PlanLimitReached`` when they do not
+    fit): reserved first by one atomic statement, released again if storing fails; the
+    replaced file's bytes are released as its row is deleted.
+    """
     # Shown back to clients as given, minus what no database or header may carry.
     original_name = _CONTROL.sub("", upload.name or "")[:255] or "file"
     filename = f"{room.pk}_{safe_file_name(original_name)}"
+    replacing = RoomFile.objects.filter(tenant_id=room.tenant_id, room=room, filename=filename)
+    storage_reserve(tenant=room.tenant, size=upload.size,
+                    replacing=replacing.values_list("size", flat=True).first() or 0)
+    try:
+        return _room_file_store(room=room, upload=upload, uploaded_by=uploaded_by,
+                                original_name=original_name, filename=filename)
+    except BaseException:
+        storage_release(tenant_id=room.tenant_id, size=upload.size)
+        raise
+
+
+@transaction.atomic
+def _room_file_store(*, room: Room, upload, uploaded_by, original_name: str, filename: str) -> RoomFile:
     path = posixpath.join(room_file_dir(room), filename)
     previous = RoomFile.objects.select_for_update().filter(
         tenant_id=room.tenant_id, room=room, filename=filename
@@ -102,6 +124,14 @@ def room_files_delete(*, room: Room) -> int:
 
     transaction.on_commit(remove_bytes)
     return len(paths)
+
+
+def transcript_line_add(*, meeting: Meeting, user_name: str, message: str) -> TranscriptEntry:
+    """REST ``/send-transcript``: the room socket's rule — stored only while the meeting keeps a
+    transcript (``transcriptEnabled``, or a host's ``start-transcript``); else ``TranscriptsOff``."""
+    if not Meeting.objects.filter(pk=meeting.pk, transcript_enabled=True).exists():
+        raise TranscriptsOff("This meeting does not keep a transcript; its host turns transcripts on first.")
+    return transcript_add(meeting=meeting, user_name=user_name, message=message)
 
 
 def transcript_add(*, meeting: Meeting, user_name: str, message: str) -> TranscriptEntry:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from meetings.models import Meeting, Recording, Room
 from meetings.services.rooms import meeting_update
+from portal.plans.services import recording_allowance_check, recording_seconds_add
 from realtime.announce import announce_to_room
 
 
@@ -26,7 +27,9 @@ def recording_start(
     room and unique recording ids per tenant (``RecordingConflict`` otherwise).
 
     The room's latest meeting lists the recording, and the room hears ``recording`` on.
+    ``PlanLimitReached`` when this month's recording minutes of the plan are used up.
     """
+    recording_allowance_check(tenant=room.tenant)
     try:
         with transaction.atomic():
             recording = Recording.objects.create(
@@ -46,13 +49,17 @@ def recording_start(
 
 @transaction.atomic
 def recording_stop(*, recording: Recording, end_time: datetime | None = None) -> Recording:
-    """Mark a recording stopped. Stopping a stopped recording changes nothing."""
+    """Mark a recording stopped and count its minutes for the plan (once: stopping a stopped
+    recording changes nothing)."""
     recording = Recording.objects.select_for_update().get(pk=recording.pk)
     if recording.stopped:
         return recording
     recording.stopped = True
     recording.end_time = end_time or timezone.now()
     recording.save(update_fields=["stopped", "end_time", "updated_at"])
+    # Counted on the server's clock (created → stopped), whatever times the client reported.
+    recording_seconds_add(tenant_id=recording.tenant_id, started_at=recording.created_at,
+                          ended_at=timezone.now())
     _announce(recording, on=False)
     return recording
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from meetings.models import Meeting, Room, RoomTokenRevocation
 from meetings.selectors import user_is_tenant_staff
 from meetings.tokens import RoomGrant, room_token_mint
+from portal.plans.catalogue import plan_require
 
 
 def room_create(
@@ -67,6 +68,8 @@ def meeting_create(
 ) -> Meeting:
     if room is not None and room.tenant_id != host.tenant_id:
         raise PermissionDenied("Room of another tenant.")
+    if transcript_enabled:
+        plan_require(host.tenant, "transcripts")
     return Meeting.objects.create(
         tenant=host.tenant, host=host, title=title, transcript_enabled=transcript_enabled, room=room,
         scheduled_start=scheduled_start, duration_minutes=duration_minutes,
@@ -95,6 +98,8 @@ def meeting_update(
     if title is not None:
         meeting.title = title
     if transcript_enabled is not None:
+        if transcript_enabled and not meeting.transcript_enabled:
+            plan_require(meeting.tenant, "transcripts")
         meeting.transcript_enabled = transcript_enabled
     if summary_generated is not None:
         meeting.summary_generated = summary_generated

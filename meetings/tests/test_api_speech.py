@@ -52,3 +52,39 @@ def test_unreachable_upstream_is_502(api, host, settings):
 def test_speech_token_needs_a_login(api, tenant_a, outsider):
     assert_error(api().get("/api/get-speech-token"), 401)
     assert_error(api(outsider, host="localhost").get("/api/get-speech-token"), 401)
+
+
+def _room_token(host, role, **kwargs):
+    from meetings.services.rooms import room_create
+    from meetings.tokens import room_token_mint
+
+    room = room_create(owner=host, name="Captioned")
+    return room, room_token_mint(tenant_id=room.tenant_id, room_id=room.pk, role=role, name="Guest", **kwargs)
+
+
+@pytest.mark.parametrize("role", ["participant", "host"])
+def test_a_room_token_of_a_speaker_gets_a_speech_token(api, host, settings, role):
+    _, token = _room_token(host, role)
+    with fake_server(lambda request: (200, "application/jwt", b"azure-token")) as (url, _):
+        settings.AZURE_SPEECH_KEY, settings.AZURE_SPEECH_REGION = "k", "westeurope"
+        settings.AZURE_SPEECH_TOKEN_URL = url
+        response = api().get("/api/get-speech-token", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert response.json() == {"token": "azure-token", "region": "westeurope"}
+
+
+def test_room_tokens_of_viewers_other_tenants_and_removed_speakers_are_401(api, host, outsider, settings):
+    from meetings.models import RoomTokenRevocation
+    from meetings.tokens import room_token_read
+
+    settings.AZURE_SPEECH_KEY, settings.AZURE_SPEECH_REGION = "k", "westeurope"
+    _, viewer = _room_token(host, "viewer")
+    assert_error(api().get("/api/get-speech-token", HTTP_AUTHORIZATION=f"Bearer {viewer}"), 401)
+    room, removed = _room_token(host, "participant")
+    grant = room_token_read(removed, tenant_id=room.tenant_id)
+    RoomTokenRevocation.objects.create(tenant_id=room.tenant_id, room=room, jti=grant.jti, reason="removed")
+    assert_error(api().get("/api/get-speech-token", HTTP_AUTHORIZATION=f"Bearer {removed}"), 401)
+    _, theirs = _room_token(host, "participant")
+    on_beta = api().get("/api/get-speech-token", HTTP_AUTHORIZATION=f"Bearer {theirs}", HTTP_HOST="beta.test")
+    assert_error(on_beta, 401)
+    assert_error(api().get("/api/get-speech-token", HTTP_AUTHORIZATION="Bearer not-a-token"), 401)

@@ -38,7 +38,7 @@ def fill(meeting, lines=RELEASE_MEETING):
 
 
 def test_send_transcript_with_the_seed_example(api, host):
-    meeting = make_meeting(host)
+    meeting = make_meeting(host, transcript_enabled=True)
     payload = {"meetingId": meeting.pk, "userName": "Haseeb Stats", "message": "Hello."}
     response = api(host).post("/send-transcript", payload, format="json")
     assert response.status_code == 201
@@ -49,14 +49,26 @@ def test_send_transcript_with_the_seed_example(api, host):
 
 
 def test_participants_of_a_public_meeting_may_send_and_read(api, host, participant):
-    meeting = make_meeting(host)
+    meeting = make_meeting(host, transcript_enabled=True)
     payload = {"meetingId": meeting.pk, "userName": "Bob", "message": "Hi."}
     assert api(participant).post("/send-transcript", payload, format="json").status_code == 201
     assert len(api(participant).get(f"/view-transcript/{meeting.pk}").json()["data"]) == 1
 
 
+def test_send_follows_the_room_rule_transcripts_must_be_on(api, host):
+    """Like a ``transcript`` frame on the room socket: nothing is kept while transcripts are off."""
+    meeting = make_meeting(host)
+    payload = {"meetingId": meeting.pk, "userName": "Alice", "message": "Off the record."}
+    refused = assert_error(api(host).post("/send-transcript", payload, format="json"), 409)
+    assert "transcript" in refused["message"]
+    assert not TranscriptEntry.objects.exists()
+    Meeting.objects.filter(pk=meeting.pk).update(transcript_enabled=True)  # as start-transcript does
+    assert api(host).post("/send-transcript", payload, format="json").status_code == 201
+    assert TranscriptEntry.objects.get().message == "Off the record."
+
+
 def test_private_meetings_are_404_to_others(api, host, participant, outsider):
-    meeting = make_meeting(host, is_private=True)
+    meeting = make_meeting(host, is_private=True, transcript_enabled=True)
     payload = {"meetingId": meeting.pk, "userName": "Bob", "message": "Hi."}
     for user in (participant, outsider):
         assert_error(api(user).post("/send-transcript", payload, format="json"), 404)

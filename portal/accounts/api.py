@@ -17,6 +17,7 @@ from portal.api import error_response
 
 
 class AuthView(APIView):
+    plan_feature = "essential"
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
@@ -76,6 +77,8 @@ class LoginView(AuthView):
 
 class MeView(APIView):
     """GET /auth/me — the caller's own account (a Parley addition; see docs/api.md)."""
+
+    plan_feature = "essential"
 
     @extend_schema(responses={200: s.RegisteredUserSerializer, 401: s.ErrorSerializer}, tags=["auth"])
     def get(self, request):

@@ -18,3 +18,12 @@ class SessionScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+class RoomTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "meetings.api.views.speech.RoomTokenAuthentication"
+    name = "roomTokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "A room token (POST /room/<roomId>/token) of a host or participant."}

@@ -8,14 +8,17 @@ from django.shortcuts import redirect, render
 
 from portal.accounts.forms import LoginForm, SignUpForm
 from portal.accounts.services import EmailTaken, user_register
+from portal.plans.web import plan_feature
 
 
+@plan_feature("essential")
 def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "portal/home.html")
 
 
+@plan_feature("essential")
 def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -34,11 +37,13 @@ def signup(request):
 
 
 class LoginView(auth_views.LoginView):
+    plan_feature = "essential"
     template_name = "portal/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
+@plan_feature("meetings")
 @login_required
 def dashboard(request):
     return render(request, "portal/dashboard.html", dashboard_context(request))

@@ -63,8 +63,9 @@ def test_tenant_staff_foreign_key_choices_are_scoped(staff_client, host, beta_us
     assert all(u.email not in page for u in beta_users)
 
 
-def test_tenant_staff_cannot_see_tenants_or_grant_superuser(staff_client, host):
-    assert staff_client.get("/admin/portal/tenant/").status_code == 403
+def test_tenant_staff_cannot_see_domains_or_grant_superuser(staff_client, host):
+    # (Their own tenant is visible read-only: portal/plans/tests/test_admin_plans.py.)
+    assert staff_client.get("/admin/portal/domain/").status_code == 403
     staff_client.post(
         f"/admin/portal/user/{host.pk}/change/",
         {"email": host.email, "first_name": "Alice", "last_name": "T", "is_active": "on",

@@ -52,11 +52,12 @@ def test_registry_covers_the_seed_and_the_contract():
         "sendDrawingData", "Un-do", "clear-whiteBoard", "mute-all-participants", "mute-participant",
         "remove-participant", "transcript", "annotation", "meetingId", "start-transcript", "signal",
     }
-    assert set(REGISTRY) == seed
+    parley = {"stop-transcript"}  # additions, documented in docs/protocol.md
+    assert set(REGISTRY) == seed | parley
     host_only = {
         "request-mic-accepted", "request-mic-rejected", "mute-mic-request", "mute-participant",
         "remove-participant", "mute-all-participants", "recording", "sell-live", "whiteBoardToggle",
-        "start-transcript", "meetingId",
+        "start-transcript", "stop-transcript", "meetingId",
     }
     assert {n for n, e in REGISTRY.items() if e.sender == HOST} == host_only
 

@@ -28,7 +28,7 @@ WHO_MAY_SEND = {
     "request-mic-accepted": HOSTS, "request-mic-rejected": HOSTS, "mute-mic-request": HOSTS,
     "mute-participant": HOSTS, "remove-participant": HOSTS, "mute-all-participants": HOSTS,
     "recording": HOSTS, "sell-live": HOSTS, "whiteBoardToggle": HOSTS, "start-transcript": HOSTS,
-    "meetingId": HOSTS,
+    "meetingId": HOSTS, "stop-transcript": HOSTS,
 }
 ACTORS = ("other-tenant", "other-user", "guest", "anonymous", "viewer", "participant")
 EVENTS = sorted(REGISTRY)

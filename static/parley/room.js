@@ -6,7 +6,9 @@
  */
 import { Room, Stream } from "./sdk.js";
 import { $, el, initials, micOffIcon, toast } from "./room/dom.js";
+import { mount as mountCaptions } from "./room/captions.js";
 import { mount as mountChat } from "./room/chat.js";
+import { mount as mountRecording } from "./room/recording.js";
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
 
@@ -38,6 +40,8 @@ const ui = {
 const room = new Room({ token: config.token, roomId: config.roomId, iceServers: config.iceServers || [] });
 window.parleyRoom = room; // for the embedding page's scripts and for debugging
 const chat = mountChat({ room, config });
+mountRecording({ room, config });
+mountCaptions({ room, config });
 
 let camera = null; // the published camera + microphone Stream
 let screen = null; // the published screen Stream

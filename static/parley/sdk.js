@@ -15,14 +15,18 @@
  * socket (`/ws/rooms/<roomId>/?token=…`) carries presence, chat, host controls and the
  * signalling. If the socket drops the room reconnects with the same token and rebuilds
  * every peer connection. No build step, no dependencies: this module imports its parts
- * (./sdk/emitter.js, ./sdk/stream.js, ./sdk/peer.js) relative to its own URL.
+ * (./sdk/emitter.js, ./sdk/stream.js, ./sdk/peer.js, and the feature clients ./sdk/recorder.js,
+ * ./sdk/compositor.js, ./sdk/captions.js) relative to its own URL.
  */
 
+import { Captions } from "./sdk/captions.js";
+import { Compositor } from "./sdk/compositor.js";
 import { Emitter } from "./sdk/emitter.js";
 import { Peer, RemoteStream } from "./sdk/peer.js";
+import { Recorder } from "./sdk/recorder.js";
 import { Stream } from "./sdk/stream.js";
 
-export { Emitter, RemoteStream, Stream };
+export { Captions, Compositor, Emitter, Recorder, RemoteStream, Stream };
 
 // Reconnecting: exponential backoff from 250 ms up to 10 s, each delay drawn at random from its
 // upper half ("equal jitter"), so that a room whose server died does not come back in one stampede.
@@ -74,6 +78,8 @@ export function tokenClaims(token) {
  *   "data" frame (every frame from the room socket) and "<type>" frame for each frame type
  *   "muted" {by} (a host muted you) · "removed" {by} · "mic-request" {id, username}
  *   "mic-accepted" · "mic-rejected" · "view-count" {count} · "error" frame · "warning" {where, error}
+ *   "published" Stream · "unpublished" Stream (your own streams)
+ *   "plan-required" {code, plan, feature, detail} (the site's plan lacks the feature of a sent event)
  * Participants are `{id, username, role, audioMuted, videoOff, sharing, isMe}`.
  */
 export class Room extends Emitter {
@@ -88,6 +94,7 @@ export class Room extends Emitter {
     this.reconnect = reconnect;
     this.me = null;
     this.state = null;
+    this.plan = null; // {code, name, features} from room_state
     this.participants = new Map();
     this.peers = new Map();
     this.published = new Set();
@@ -197,7 +204,11 @@ export class Room extends Emitter {
       case "request-mic-rejected":
         if (frame.userId === undefined || this.#isMe(frame.userId)) this.emit("mic-rejected", frame);
         break;
-      case "error": this.emit("error", frame); break;
+      case "error":
+        this.emit("error", frame);
+        // The tenant's plan lacks the feature: {code: "plan_required", plan, feature, detail}.
+        if (frame.code === "plan_required") this.emit("plan-required", frame);
+        break;
       default: break;
     }
     this.emit("data", frame);
@@ -216,6 +227,7 @@ export class Room extends Emitter {
   #onRoomState(frame) {
     const reconnected = this.state !== null;
     this.state = frame;
+    this.plan = frame.plan || null;
     this.attempt = 0;
     this.status = "connected";
     const self = frame.you || frame.self || frame.me || {};
@@ -384,6 +396,7 @@ export class Room extends Emitter {
     for (const peer of this.peers.values()) peer.addStream(stream);
     if (stream.kind === "screen") this.sendData({ type: "sharing-toggle", flag: true });
     this.#announceMedia();
+    this.emit("published", stream);
     return stream;
   }
 
@@ -395,6 +408,7 @@ export class Room extends Emitter {
     for (const peer of this.peers.values()) peer.removeStream(stream);
     if (stream.kind === "screen") this.sendData({ type: "sharing-toggle", flag: false });
     this.#announceMedia();
+    this.emit("unpublished", stream);
   }
 
   /** The MediaStream of a remote stream, to put in a `<video>`'s `srcObject`. */
@@ -420,6 +434,12 @@ export class Room extends Emitter {
   }
 
   // Host controls (the server refuses them from anyone but a host).
+  /** Whether the site's plan includes a feature (docs/plans.md), e.g. `room.allows("whiteboard")`.
+   *  Known once connected; the server refuses events of other features with "plan-required". */
+  allows(feature) {
+    return Boolean(this.plan && this.plan.features.includes(feature));
+  }
+
   muteParticipant(userId) { return this.sendData({ type: "mute-participant", userId }); }
   removeParticipant(userId) { return this.sendData({ type: "remove-participant", userId }); }
   muteAll() { return this.sendData({ type: "mute-all-participants" }); }

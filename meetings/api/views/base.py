@@ -6,6 +6,7 @@ from django.http import Http404
 from rest_framework.views import APIView
 
 from portal.accounts.serializers import ErrorSerializer
+from portal.plans.api import PLAN_ERROR
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -18,9 +19,10 @@ def path_id(value: str) -> str:
     return value
 
 
-def errors(*codes: int) -> dict:
-    """OpenAPI responses for the error statuses an endpoint may answer (401 always)."""
-    return {code: ErrorSerializer for code in sorted({401, *codes})}
+def errors(*codes: int, plan: bool = False) -> dict:
+    """OpenAPI responses for the error statuses an endpoint may answer (401 always); ``plan``:
+    a 403 with the plan error's fields (``plan_required`` / ``plan_limit``)."""
+    return {code: ErrorSerializer for code in sorted({401, *codes})} | (PLAN_ERROR if plan else {})
 
 
 class MeetAPIView(APIView):

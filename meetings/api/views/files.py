@@ -27,6 +27,7 @@ def _filename(value: str) -> str:
 
 
 class RoomFileUploadView(MeetAPIView):
+    plan_feature = "files"
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
@@ -37,7 +38,7 @@ class RoomFileUploadView(MeetAPIView):
         "file). 413 above `UPLOAD_MAX_BYTES`.",
         tags=["files"],
         request={"multipart/form-data": s.FileUploadSerializer},
-        responses={200: s.FileUploadResponseSerializer, **errors(400, 404, 409, 413)},
+        responses={200: s.FileUploadResponseSerializer, **errors(400, 404, 409, 413, plan=True)},
     )
     def post(self, request, room_id: str):
         room = room_get_for_member(user=request.user, room_id=path_id(room_id))
@@ -60,6 +61,8 @@ class RoomFileUploadView(MeetAPIView):
 
 
 class RoomFileDetailView(MeetAPIView):
+    plan_feature = "files"
+
     @extend_schema(
         operation_id="room_file_get",
         summary="Get file",
@@ -75,6 +78,8 @@ class RoomFileDetailView(MeetAPIView):
 
 
 class RoomFileDownloadView(MeetAPIView):
+    plan_feature = "files"
+
     @extend_schema(
         operation_id="room_file_download",
         summary="Download file",
@@ -102,6 +107,8 @@ class RoomFileDownloadView(MeetAPIView):
 
 
 class RoomFilesDeleteView(MeetAPIView):
+    plan_feature = "files"
+
     @extend_schema(
         operation_id="room_files_delete",
         summary="Delete files",

@@ -31,12 +31,14 @@ def _host_for(actor, host_id: str):
 
 
 class MeetingCreateView(MeetAPIView):
+    plan_feature = "meetings"
+
     @extend_schema(
         operation_id="meeting_create",
         summary="Create meeting",
         tags=["meetings"],
         request=s.MeetingCreateSerializer,
-        responses={201: s.MeetingCreateResponseSerializer, **errors(400, 403, 404)},
+        responses={201: s.MeetingCreateResponseSerializer, **errors(400, 403, 404, plan=True)},
         examples=[
             OpenApiExample(
                 "Seed example", request_only=True,
@@ -58,6 +60,8 @@ class MeetingCreateView(MeetAPIView):
 
 
 class MeetingUpdateView(MeetAPIView):
+    plan_feature = "meetings"
+
     @extend_schema(
         operation_id="meeting_update",
         summary="Update meeting",
@@ -65,7 +69,7 @@ class MeetingUpdateView(MeetAPIView):
         "meeting's `recordingIds`.",
         tags=["meetings"],
         request=s.MeetingUpdateSerializer,
-        responses={204: None, **errors(400, 403, 404)},
+        responses={204: None, **errors(400, 403, 404, plan=True)},
     )
     def post(self, request, meeting_id: str):
         meeting = meeting_get_for_user(user=request.user, meeting_id=path_id(meeting_id))
@@ -81,6 +85,8 @@ class MeetingUpdateView(MeetAPIView):
 
 
 class MeetingListView(MeetAPIView):
+    plan_feature = "meetings"
+
     @extend_schema(
         operation_id="meeting_list",
         summary="List a user's meetings",

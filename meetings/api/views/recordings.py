@@ -12,6 +12,8 @@ from portal.api import Conflict
 
 
 class RecordingStartView(MeetAPIView):
+    plan_feature = "recording"
+
     @extend_schema(
         operation_id="recording_start",
         summary="Start recording",
@@ -19,7 +21,7 @@ class RecordingStartView(MeetAPIView):
         "the room is already recording.",
         tags=["recordings"],
         request=s.RecordingStartSerializer,
-        responses={201: s.RecordingStartResponseSerializer, **errors(400, 404, 409)},
+        responses={201: s.RecordingStartResponseSerializer, **errors(400, 404, 409, plan=True)},
         examples=[
             OpenApiExample(
                 "Seed example", request_only=True,
@@ -50,6 +52,8 @@ class RecordingStartView(MeetAPIView):
 
 
 class RecordingStopView(MeetAPIView):
+    plan_feature = "recording"
+
     @extend_schema(
         operation_id="recording_stop",
         summary="Stop recording",
@@ -70,6 +74,8 @@ class RecordingStopView(MeetAPIView):
 
 
 class RecordingListView(MeetAPIView):
+    plan_feature = "recording"
+
     @extend_schema(
         operation_id="recording_list",
         summary="List recordings",

@@ -1,4 +1,7 @@
-"""The five ``GET /reporting/...`` analytics endpoints (see ``meetings.reporting``)."""
+"""The five ``GET /reporting/...`` analytics endpoints (see ``meetings.reporting``).
+
+Counts of sessions (in total, per day and domain, by type) are basic analytics, on every plan;
+the breakdowns by location are advanced analytics, part of Professional (docs/plans.md)."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -36,14 +39,16 @@ class ReportView(MeetAPIView):
         return Response(self.response_serializer(body).data)
 
 
-def _schema(operation_id: str, summary: str, response_serializer) -> dict:
+def _schema(operation_id: str, summary: str, response_serializer, *, plan: bool = False) -> dict:
     return {
         "operation_id": operation_id, "summary": summary, "tags": ["reporting"],
-        "parameters": FILTER_PARAMETERS, "responses": {200: response_serializer, **errors(400, 403)},
+        "parameters": FILTER_PARAMETERS,
+        "responses": {200: response_serializer, **errors(400, 403, plan=plan)},
     }
 
 
 class TotalSessionsView(ReportView):
+    plan_feature = "analytics"
     report = staticmethod(reporting.total_sessions)
     response_serializer = s.CountResponseSerializer
 
@@ -53,6 +58,7 @@ class TotalSessionsView(ReportView):
 
 
 class SessionsAggregationView(ReportView):
+    plan_feature = "analytics"
     report = staticmethod(reporting.sessions_per_day_and_domain)
     response_serializer = s.AggregationResponseSerializer
 
@@ -64,6 +70,7 @@ class SessionsAggregationView(ReportView):
 
 
 class SessionsStatisticsView(ReportView):
+    plan_feature = "analytics"
     report = staticmethod(reporting.sessions_statistics)
     response_serializer = s.StatisticsResponseSerializer
 
@@ -75,21 +82,24 @@ class SessionsStatisticsView(ReportView):
 
 
 class SessionsByLocationView(ReportView):
+    plan_feature = "advanced_analytics"
     report = staticmethod(reporting.sessions_by_location)
     response_serializer = s.LocationResponseSerializer
 
-    @extend_schema(**_schema("reporting_sessions_by_location", "Sessions by location", response_serializer))
+    @extend_schema(**_schema("reporting_sessions_by_location", "Sessions by location", response_serializer,
+                           plan=True))
     def get(self, request):
         return self.render_report(request)
 
 
 class SessionsAndParticipantsByCityView(ReportView):
+    plan_feature = "advanced_analytics"
     report = staticmethod(reporting.sessions_and_participants_by_city)
     response_serializer = s.CityTotalsResponseSerializer
 
     @extend_schema(
         **_schema("reporting_sessions_and_participants_by_city", "Sessions and participants by city",
-                  response_serializer)
+                  response_serializer, plan=True)
     )
     def get(self, request):
         return self.render_report(request)

@@ -12,6 +12,8 @@ from portal.accounts.serializers import TokenSerializer
 
 
 class RoomCreateView(MeetAPIView):
+    plan_feature = "meetings"
+
     @extend_schema(
         operation_id="room_create",
         summary="Create room",
@@ -38,6 +40,8 @@ class RoomCreateView(MeetAPIView):
 
 
 class RoomTokenView(MeetAPIView):
+    plan_feature = "meetings"
+
     @extend_schema(
         operation_id="room_token_create",
         summary="Create a room token",

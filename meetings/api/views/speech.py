@@ -3,6 +3,10 @@
 The subscription key stays on the server; the browser gets a 10-minute token from
 Azure's token service (``AZURE_SPEECH_TOKEN_URL`` overrides its address, for tests
 and sovereign clouds).
+
+Besides a login (JWT or session), a **room token** of a host or participant is accepted as
+``Authorization: Bearer <room token>``: a guest in a room captions its own voice too, and a
+room page carries a room token only. Viewers and revoked tokens are refused.
 """
 
 import http.client
@@ -13,11 +17,14 @@ import urllib.request
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.response import Response
 
 from meetings.api import serializers as s
 from meetings.api.views.base import MeetAPIView, errors
+from meetings.services.rooms import room_token_is_revoked
+from meetings.tokens import InvalidRoomToken, room_token_read
 from portal.api import ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -52,14 +59,49 @@ def speech_token_fetch(*, key: str, region: str) -> str:
     return token
 
 
+class RoomSpeaker:
+    """The holder of a room token, for the one endpoint that accepts it."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, grant):
+        self.grant = grant
+        self.pk = None
+
+
+class RoomTokenAuthentication(BaseAuthentication):
+    """``Bearer <room token>`` of a host or participant in the request's tenant; anything that
+    is not a room token is left to the login authenticators."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != b"bearer":
+            return None
+        tenant = getattr(request, "tenant", None)
+        try:
+            grant = room_token_read(parts[1].decode("latin-1"), tenant_id=tenant.id if tenant else -1)
+        except InvalidRoomToken:
+            return None
+        if grant.role == "viewer" or room_token_is_revoked(grant=grant):
+            raise AuthenticationFailed("This room token may not caption.")
+        return RoomSpeaker(grant), grant
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
 class SpeechTokenView(MeetAPIView):
+    authentication_classes = [RoomTokenAuthentication, *MeetAPIView.authentication_classes]
+    plan_feature = "captions"
+
     @extend_schema(
         operation_id="speech_token_get",
         summary="Get speech token",
-        description="503 when `AZURE_SPEECH_KEY`/`AZURE_SPEECH_REGION` are not configured; 502 when "
-        "Azure does not answer.",
+        description="A login, or a host's or participant's room token as `Bearer`. 503 when "
+        "`AZURE_SPEECH_KEY`/`AZURE_SPEECH_REGION` are not configured; 502 when Azure does not answer.",
         tags=["transcripts"],
-        responses={200: s.SpeechTokenSerializer, **errors(502, 503)},
+        responses={200: s.SpeechTokenSerializer, **errors(502, 503, plan=True)},
     )
     def get(self, request):
         key, region = settings.AZURE_SPEECH_KEY, settings.AZURE_SPEECH_REGION

@@ -1,5 +1,9 @@
 """Transcripts and summaries: POST /send-transcript, GET /view-transcript/<meetingId>,
-POST /transcription/generate-summary/<meetingId>, GET /meeting/<meetingId>/summary."""
+POST /transcription/generate-summary/<meetingId>, GET /meeting/<meetingId>/summary.
+
+All four are Professional features. After a downgrade, what was stored stays readable: the
+two GETs answer with existing transcripts and summaries on any plan, and ``plan_required``
+only where there is nothing stored (docs/plans.md)."""
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -11,16 +15,23 @@ from meetings.api import serializers as s
 from meetings.api.views.base import MeetAPIView, errors, path_id
 from meetings.models import MeetingSummary
 from meetings.selectors import meeting_get_for_member, transcript_for_meeting, user_is_tenant_staff
-from meetings.services.content import EmptyTranscript, summary_generate, transcript_add
+from meetings.services.content import EmptyTranscript, TranscriptsOff, summary_generate, transcript_line_add
+from portal.api import Conflict
+from portal.plans.catalogue import plan_require
 
 
 class TranscriptSendView(MeetAPIView):
+    plan_feature = "transcripts"
+
     @extend_schema(
         operation_id="transcript_send",
         summary="Send transcript",
         tags=["transcripts"],
+        description="Stored only while the meeting keeps a transcript (`transcriptEnabled`, or its "
+        "host sent `start-transcript` in the room) — the rule the room socket's `transcript` follows; "
+        "409 otherwise.",
         request=s.TranscriptCreateSerializer,
-        responses={201: s.TranscriptCreateResponseSerializer, **errors(400, 404)},
+        responses={201: s.TranscriptCreateResponseSerializer, **errors(400, 404, 409, plan=True)},
         examples=[
             OpenApiExample(
                 "Seed example", request_only=True,
@@ -33,27 +44,36 @@ class TranscriptSendView(MeetAPIView):
     def post(self, request):
         v = self.validated(s.TranscriptCreateSerializer)
         meeting = meeting_get_for_member(user=request.user, meeting_id=v["meetingId"])
-        entry = transcript_add(meeting=meeting, user_name=v["userName"], message=v["message"])
+        try:
+            entry = transcript_line_add(meeting=meeting, user_name=v["userName"], message=v["message"])
+        except TranscriptsOff as exc:
+            raise Conflict(str(exc)) from None
         return Response(
             {"success": True, "data": s.TranscriptEntrySerializer(entry).data}, status=status.HTTP_201_CREATED
         )
 
 
 class TranscriptView(MeetAPIView):
+    plan_feature = "transcripts"
+    plan_reads_existing = True
+
     @extend_schema(
         operation_id="transcript_view",
         summary="View transcript",
         description="The meeting's transcript in the order it was spoken.",
         tags=["transcripts"],
-        responses={200: s.TranscriptListSerializer, **errors(404)},
+        responses={200: s.TranscriptListSerializer, **errors(404, plan=True)},
     )
     def get(self, request, meeting_id: str):
         meeting = meeting_get_for_member(user=request.user, meeting_id=path_id(meeting_id))
-        entries = transcript_for_meeting(user=request.user, meeting=meeting)
+        entries = list(transcript_for_meeting(user=request.user, meeting=meeting))
+        plan_require(request.tenant, self.plan_feature, existing=bool(entries))
         return Response({"data": s.TranscriptEntrySerializer(entries, many=True).data})
 
 
 class SummaryGenerateView(MeetAPIView):
+    plan_feature = "summaries"
+
     @extend_schema(
         operation_id="summary_generate",
         summary="Generate transcript summary",
@@ -62,7 +82,7 @@ class SummaryGenerateView(MeetAPIView):
         "(or tenant staff); 404 when the meeting has no transcript yet.",
         tags=["transcripts"],
         request=None,
-        responses={200: s.MsgSerializer, **errors(403, 404)},
+        responses={200: s.MsgSerializer, **errors(403, 404, plan=True)},
     )
     def post(self, request, meeting_id: str):
         meeting = meeting_get_for_member(user=request.user, meeting_id=path_id(meeting_id))
@@ -76,15 +96,19 @@ class SummaryGenerateView(MeetAPIView):
 
 
 class SummaryView(MeetAPIView):
+    plan_feature = "summaries"
+    plan_reads_existing = True
+
     @extend_schema(
         operation_id="summary_get",
         summary="Get transcript summary",
         tags=["transcripts"],
-        responses={200: s.SummarySerializer, **errors(404)},
+        responses={200: s.SummarySerializer, **errors(404, plan=True)},
     )
     def get(self, request, meeting_id: str):
         meeting = meeting_get_for_member(user=request.user, meeting_id=path_id(meeting_id))
         summary = MeetingSummary.objects.for_tenant(request.user.tenant).filter(meeting=meeting).first()
+        plan_require(request.tenant, self.plan_feature, existing=summary is not None)
         if summary is None:
             raise Http404("No summary has been generated for this meeting.")
         return Response({"summary": summary.text})
