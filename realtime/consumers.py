@@ -167,7 +167,7 @@ class RoomConsumer(_FrameConsumer):
             return await self.close_with(CLOSE_TOKEN)  # visible to a browser: stop retrying
         except InvalidRoomToken:
             return await self.refuse(CLOSE_TOKEN)
-        context = await database_sync_to_async(_join_context)(
+        context = await database_sync_to_async(_join_state)(
             tenant=tenant, room_id=self.room_id, grant=grant
         )
         if context is None:
@@ -308,13 +308,20 @@ def analytics_id(grant: RoomGrant) -> str:
     return f"t-{grant.jti}"
 
 
-def _join_context(*, tenant, room_id: str, grant: RoomGrant):
+def _join_state(*, tenant, room_id: str, grant: RoomGrant):
+    """(room, its latest meeting id); ``"revoked"`` for a revoked token; None for no such room."""
     room = Room.objects.for_tenant(tenant).filter(pk=room_id).first()
     if room is None:
         return None
     if room_token_is_revoked(grant=grant):
         return "revoked"
     return room, _latest_meeting_id(room)
+
+
+def _join_context(*, tenant, room_id: str, grant: RoomGrant):
+    """(room, its latest meeting id), or None for no such room or a revoked token."""
+    context = _join_state(tenant=tenant, room_id=room_id, grant=grant)
+    return None if context == "revoked" else context
 
 
 def _chat_history(room: Room) -> list[dict]:
