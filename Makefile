@@ -1,11 +1,12 @@
-# Parley: `make run` sets up and starts everything; `make test` runs the whole suite.
+# Parley: `make run` sets up and starts everything; `make test` runs the whole suite;
+# `make run-sfu` is `make run` plus a local Janus (the SFU) from deploy/janus/.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT VENV
 
-.PHONY: run test install migrate lint
+.PHONY: run run-sfu test install migrate lint
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -26,6 +27,9 @@ migrate: install
 
 run: migrate
 	scripts/run
+
+run-sfu: migrate
+	scripts/run-sfu
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -295,6 +295,19 @@ def recording_process_request(*, grant: RoomGrant, room_id, recording_id) -> Rec
     return recording
 
 
+def recording_queue(*, recording_pk: str) -> bool:
+    """Queue a stopped recording whose tracks the worker makes itself (a media-server
+    recording, ``meetings.recording_sfu``). ``False`` once it is processing or ready; a second
+    call while pending queues a duplicate task, which finds no lease to take and does nothing."""
+    from meetings.tasks import enqueue_processing
+
+    with transaction.atomic():
+        if not _transition(recording_pk, "queue", error=""):
+            return False
+        enqueue_processing(recording_pk)
+    return True
+
+
 # --- Processing ----------------------------------------------------------------------------------
 
 
@@ -343,6 +356,10 @@ def recording_process(*, recording_pk: str) -> str:
     try:
         with tempfile.TemporaryDirectory(prefix="parley-recording-") as work:
             out = Path(work) / "recording.mp4"
+            if not tracks and recording.video_type == "sfu":  # the media server's files: one track
+                from meetings.recording_sfu import compose_track
+
+                tracks = [compose_track(recording, keep_alive=lease.renew)]
             sources = [(_abs(t), t.video_id) for t in tracks]
             for path, label in sources:
                 if not path.exists():

@@ -5,7 +5,6 @@ A room page carries a *room* token minted here, server-side, for one room, one r
 one display name; a login JWT never reaches a page.
 """
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -21,6 +20,7 @@ from meetings.services.rooms import guest_token_issue, meeting_schedule, room_to
 from meetings.speech.engines import engine_name
 from portal.plans.catalogue import PlanRequired, plan_summary
 from portal.plans.web import plan_feature
+from realtime.media.ice import ice_servers
 
 GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
 
@@ -116,7 +116,7 @@ def _render_room(request, *, meeting: Meeting, token: str, role: str, name: str,
         "name": name,
         "meetingId": meeting.pk,
         "title": meeting.title,
-        "iceServers": settings.ICE_SERVERS,
+        "iceServers": ice_servers(label=f"page-{meeting.pk}"),
         "leaveUrl": leave_url,
         "captions": {"engine": engine_name()},
         # Feature modules show "Part of Professional" for what the plan lacks (docs/frontend.md).

@@ -347,6 +347,18 @@ WS_PRESENCE_TTL_SECONDS = max(2, env_int("WS_PRESENCE_TTL_SECONDS", 30))
 WS_ROOM_STATE_TTL_SECONDS = max(60, env_int("WS_ROOM_STATE_TTL_SECONDS", 24 * 3600))
 GEOIP_PATH = env_str("GEOIP_PATH")
 ICE_SERVERS = env_json("ICE_SERVERS", [])
+# Media plane (docs/media.md): the mesh for small p2p rooms, Janus (an SFU) for the rest.
+MESH_MAX_PARTICIPANTS = max(2, env_int("MESH_MAX_PARTICIPANTS", 4))
+JANUS_URLS = env_list("JANUS_URL", [])  # Janus' WebSocket API; several (comma-separated) spread rooms
+JANUS_API_SECRET = env_str("JANUS_API_SECRET")
+JANUS_REQUEST_TIMEOUT_SECONDS = max(1, env_int("JANUS_REQUEST_TIMEOUT_SECONDS", 10))
+JANUS_RECORDINGS_DIR = env_str("JANUS_RECORDINGS_DIR") or str(DATA_DIR / "janus-recordings")
+JANUS_PP_REC = env_str("JANUS_PP_REC", "janus-pp-rec")
+SFU_PUBLISHER_BITRATE = env_int("SFU_PUBLISHER_BITRATE", 2_000_000)
+# TURN REST API (coturn's use-auth-secret): time-limited credentials minted per connection.
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = env_str("TURN_SECRET")
+TURN_TTL_SECONDS = max(60, env_int("TURN_TTL_SECONDS", 6 * 3600))
 AZURE_SPEECH_KEY = env_str("AZURE_SPEECH_KEY")
 AZURE_SPEECH_REGION = env_str("AZURE_SPEECH_REGION")
 AZURE_SPEECH_TOKEN_URL = env_str("AZURE_SPEECH_TOKEN_URL")

@@ -35,6 +35,7 @@ from realtime.dispatch import handle_text
 from realtime.frames import encode, error, now_ms, printable
 from realtime.groups import room_key
 from realtime.hub import daphne_wire, get_hub
+from realtime.media.events import media_join, media_leave
 from realtime.presence import announce_ghosts_gone, announce_joined, announce_left
 from realtime.store import STORE_ERRORS, get_store, public_entry
 
@@ -233,7 +234,9 @@ class RoomConsumer(_FrameConsumer):
         roster = await self.store.roster(self.key)
         # History is read after attach: a message is then in the history, live, or both — never lost.
         chat = await database_sync_to_async(_chat_history)(self.room)
-        await self.reply(_room_state(self.entry, roster, meta, chat, plan=plan_summary(self.tenant)))
+        media = await media_join(self, count=len(roster))
+        state = _room_state(self.entry, roster, meta, chat, plan=plan_summary(self.tenant))
+        await self.reply({**state, **media})
         for text in self.backlog:
             await self.base_send({"type": "websocket.send", "text": text})
         self.backlog = None
@@ -295,6 +298,10 @@ class RoomConsumer(_FrameConsumer):
             await self.hub.store_failed()
         except Exception:
             logger.exception("could not remove %s from room %s", self.pid, self.key)
+        try:
+            await media_leave(self)
+        except Exception:
+            logger.exception("could not leave the media plane of room %s", self.key)
         try:
             await database_sync_to_async(participant_left)(
                 room=self.room, participant_id=analytics_id(self.grant)

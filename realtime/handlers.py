@@ -45,8 +45,15 @@ async def hand_lower(conn, frame: dict) -> None:
     await conn.store.update(conn.key, frame["userId"], {"handRaised": False})
 
 
+async def mic_granted(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, frame["userId"], {"handRaised": False, "micGranted": True})
+
+
 async def stream_changed(conn, frame: dict) -> None:
-    await conn.store.update(conn.key, conn.pid, {"streamId": frame["newId"]})
+    """A viewer a host accepted goes on air (may publish to the media server) with their ack."""
+    entry = await conn.store.get(conn.key, conn.pid)
+    on_air = bool(entry and (entry.get("micGranted") or entry.get("onAir")))
+    await conn.store.update(conn.key, conn.pid, {"streamId": frame["newId"], "onAir": on_air})
 
 
 async def mark_muted(conn, frame: dict) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from portal.plans.catalogue import feature_known
 from realtime import handlers as h
 from realtime.frames import EventError
+from realtime.media import events as media
 
 # Who may send an event.
 ANYONE = "any"          # every role
@@ -122,7 +123,11 @@ def register(event: Event) -> Event:
 
 
 SERVER_EVENTS = ("room_state", "room_connected", "room_disconnected", "view_count", "error",
-                 "white-board-strokes", "degraded", "recovered")
+                 "white-board-strokes", "degraded", "recovered",
+                 # the media plane (docs/media.md)
+                 "media-path", "sfu-answer", "sfu-offer", "sfu-candidate", "sfu-feed", "sfu-state",
+                 "sfu-unpublished",
+                 "speaking")
 
 TEXT = 5000
 ID = 64
@@ -136,7 +141,7 @@ for _event in (
     Event("request-mic", ANYONE, HOSTS, "Ask the hosts for the floor.", after=h.hand_raise,
           feature="participant_controls"),
     Event("request-mic-accepted", HOST, TARGET, "Host grants a mic request.",
-          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower,
+          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.mic_granted,
           feature="participant_controls"),
     Event("request-mic-rejected", HOST, TARGET, "Host declines a mic request.",
           {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower,
@@ -208,5 +213,45 @@ for _event in (
     Event("signal", ANYONE, TARGET, "WebRTC signalling to one participant; delivered with 'from'.",
           {"to": Field(str, max_len=ID), "data": Field(dict)}, target="to", prepare=h.signal_from,
           example={"data": {"sdp": "v=0"}}, feature="audio_video"),
+):
+    register(_event)
+
+# The media plane: SFU signalling relayed by Parley (realtime.media; docs/media.md). Answers go
+# to the sender only; feeds, speaking and path changes are announced by the server.
+JSEP = Field(dict, fields={"type": Field(str, max_len=16), "sdp": Field(str, max_len=60_000)})
+for _event in (
+    Event("sfu-publish", ANYONE, REPLY, "Send your camera/screen to the media server: an SDP offer, "
+          "answered with sfu-answer. Viewers only after a host accepted them.",
+          {"jsep": JSEP, "descriptions": Field(list, required=False)}, prepare=media.sfu_publish,
+          feature="audio_video",
+          example={"jsep": {"type": "offer", "sdp": "v=0"},
+                   "descriptions": [{"mid": "1", "description": "camera"}]}),
+    Event("sfu-unpublish", ANYONE, REPLY, "Stop sending to the media server.", prepare=media.sfu_unpublish,
+          feature="audio_video"),
+    Event("sfu-subscribe", ANYONE, REPLY, "Receive feeds published in this room; answered with sfu-offer.",
+          {"feeds": Field(list)}, prepare=media.sfu_subscribe, example={"feeds": [1234]},
+          feature="audio_video"),
+    Event("sfu-answer", ANYONE, None, "The SDP answer to the last sfu-offer.", {"jsep": JSEP},
+          prepare=media.sfu_answer, example={"jsep": {"type": "answer", "sdp": "v=0"}},
+          feature="audio_video"),
+    Event("sfu-trickle", ANYONE, None, "An ICE candidate for the publisher or subscriber connection "
+          "(no candidate: gathering complete).",
+          {"target": Field(str, max_len=16), "candidate": Field(dict, required=False, fields={
+              "candidate": Field(str, max_len=1000, required=False),
+              "sdpMid": Field(str, max_len=16, required=False),
+              "sdpMLineIndex": Field("number", required=False)})},
+          prepare=media.sfu_trickle, feature="audio_video",
+          example={"target": "publisher",
+                   "candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"}}),
+    Event("sfu-layer", ANYONE, None, "Simulcast: which layer (0 low … 2 high) of a received video to get.",
+          {"mid": Field(str, max_len=16), "layer": Field("number")}, prepare=media.sfu_layer,
+          example={"mid": "1", "layer": 0}, feature="audio_video"),
+    Event("sfu-keyframe", ANYONE, None, "Ask for a key frame of your own upstream now (the SDK sends it "
+          "when a recording starts, so the recording's video starts at once).", prepare=media.sfu_keyframe,
+          feature="audio_video"),
+    Event("sfu-record", HOST, REPLY, "Host starts (true) or stops (false) recording on the media server.",
+          {"record": Field(bool)}, prepare=media.sfu_record, persists="Recording (video_type 'sfu')",
+          feature="recording",
+          example={"record": True}),
 ):
     register(_event)

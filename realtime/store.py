@@ -169,6 +169,17 @@ class MemoryStore:
         self._meta.setdefault(key, {}).update(fields)
         self._touch(key)
 
+    async def meta_cas(self, key: str, field: str, expected, value) -> bool:
+        """Set ``field`` to ``value`` only if it is ``expected`` now (``None``: absent)."""
+        meta = self._meta.setdefault(key, {})
+        if meta.get(field) != expected:
+            return False
+        if value is None:
+            meta.pop(field, None)
+        else:
+            meta[field] = value
+        return True
+
     async def wb_state(self, key: str) -> dict:
         return {"stage": self._stage.get(key), "strokes": [m for _, m in self._strokes.get(key, [])]}
 
@@ -206,6 +217,15 @@ return 1
 """
 _SET_IF_PRESENT = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+"""
+# Compare-and-set of one room-meta field (ARGV[2] = expected JSON, '' = absent; ARGV[3] = new, '' = delete).
+_META_CAS = """
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if (cur == false and ARGV[2] ~= '') or (cur ~= false and cur ~= ARGV[2]) then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 # Join with a capacity check (ARGV[3] = limit, 0 = none) in one step.
@@ -340,6 +360,15 @@ class RedisStore:
         r = self._redis()
         await r.hset(self._k("meta", key), mapping={k: json.dumps(v) for k, v in fields.items()})
         await r.expire(self._k("meta", key), state_ttl())
+
+    async def meta_cas(self, key: str, field: str, expected, value) -> bool:
+        """Set ``field`` to ``value`` only if it is ``expected`` now (``None``: absent). Values
+        compare as their JSON text, so ``expected`` must be what ``meta`` returned."""
+        ok = await self._redis().eval(
+            _META_CAS, 1, self._k("meta", key), field, "" if expected is None else json.dumps(expected),
+            "" if value is None else json.dumps(value), state_ttl(),
+        )
+        return bool(ok)
 
     async def wb_state(self, key: str) -> dict:
         await self._flush_strokes(key)

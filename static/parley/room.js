@@ -8,6 +8,7 @@ import { Room, Stream } from "./sdk.js";
 import { $, el, initials, micOffIcon, toast } from "./room/dom.js";
 import { mount as mountCaptions } from "./room/captions.js";
 import { mount as mountChat } from "./room/chat.js";
+import { mount as mountMedia } from "./room/media.js";
 import { mount as mountRecording } from "./room/recording.js";
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
@@ -40,6 +41,7 @@ const ui = {
 const room = new Room({ token: config.token, roomId: config.roomId, iceServers: config.iceServers || [] });
 window.parleyRoom = room; // for the embedding page's scripts and for debugging
 const chat = mountChat({ room, config });
+mountMedia({ room, config });
 mountRecording({ room, config });
 mountCaptions({ room, config });
 

@@ -24,6 +24,7 @@ import { Compositor } from "./sdk/compositor.js";
 import { Emitter } from "./sdk/emitter.js";
 import { Peer, RemoteStream } from "./sdk/peer.js";
 import { Recorder } from "./sdk/recorder.js";
+import { SfuPath } from "./sdk/sfu.js";
 import { Stream } from "./sdk/stream.js";
 
 export { Captions, Compositor, Emitter, Recorder, RemoteStream, Stream };
@@ -83,7 +84,7 @@ export function tokenClaims(token) {
  * Participants are `{id, username, role, audioMuted, videoOff, sharing, isMe}`.
  */
 export class Room extends Emitter {
-  constructor({ token, roomId, url, iceServers = [], reconnect = true } = {}) {
+  constructor({ token, roomId, url, iceServers = [], reconnect = true, iceTransportPolicy = "all", simulcast = true } = {}) {
     super();
     if (!token) throw new Error("a room token is required");
     this.token = token;
@@ -91,6 +92,8 @@ export class Room extends Emitter {
     if (!this.roomId) throw new Error("roomId missing and not found in the token");
     this.baseUrl = url || defaultSocketBase();
     this.iceServers = iceServers;
+    this.iceTransportPolicy = iceTransportPolicy;
+    this.simulcast = simulcast;
     this.reconnect = reconnect;
     this.me = null;
     this.state = null;
@@ -98,6 +101,8 @@ export class Room extends Emitter {
     this.participants = new Map();
     this.peers = new Map();
     this.published = new Set();
+    this.media = { path: "mesh", epoch: 0, state: "up" }; // the server's choice (room_state.media)
+    this.sfu = new SfuPath(this);
     this.session = randomId();
     this.socket = null;
     this.status = "new"; // new → connecting → connected ⇄ reconnecting → left | removed
@@ -169,6 +174,11 @@ export class Room extends Emitter {
       case "room_connected": this.#onJoined(frame); break;
       case "room_disconnected": this.#onLeft(frame); break;
       case "signal": this.#onSignal(frame); break;
+      case "media-path": this.#setMedia(frame); break;
+      case "recording": if (frame.togglingFlag) this.sfu.recordingStarted(); break;
+      case "sfu-state":
+        if (frame.state === "lost") this.#setMedia({ ...this.media, state: "lost" });
+        break;
       case "view_count": this.emit("view-count", frame); break;
       case "video-off": this.#update(frame.id, { videoOff: frame.videoFlag === false }); break;
       case "sharing-toggle": this.#update(frame.id, { sharing: !!frame.flag }); break;
@@ -205,11 +215,12 @@ export class Room extends Emitter {
         if (frame.userId === undefined || this.#isMe(frame.userId)) this.emit("mic-rejected", frame);
         break;
       case "error":
+        this.sfu.handle(frame);
         this.emit("error", frame);
         // The tenant's plan lacks the feature: {code: "plan_required", plan, feature, detail}.
         if (frame.code === "plan_required") this.emit("plan-required", frame);
         break;
-      default: break;
+      default: if (frame.type.startsWith("sfu-") || frame.type === "speaking") this.sfu.handle(frame); break;
     }
     this.emit("data", frame);
     if (frame.type !== "error" && frame.type !== "data") this.emit(frame.type, frame);
@@ -239,9 +250,10 @@ export class Room extends Emitter {
       if (String(p.id) === String(this.me.id)) { Object.assign(this.me, normalise(p), { isMe: true }); continue; }
       this.participants.set(String(p.id), normalise(p));
     }
+    if (Array.isArray(frame.iceServers) && frame.iceServers.length) this.iceServers = frame.iceServers;
     // Tell the others how we look right now (mute state survives a reconnect).
     this.#announceMedia();
-    for (const p of this.participants.values()) if (!p.isMe) this.#peerFor(p.id, { confirmed: true, initiator: true });
+    this.#setMedia(frame.media || { path: "mesh", epoch: 0, state: "up" }, { fresh: true });
     this.#flush();
     if (this.#connectWaiters) { this.#connectWaiters.resolve(frame); this.#connectWaiters = null; }
     this.emit(reconnected ? "reconnected" : "connected", frame);
@@ -259,7 +271,7 @@ export class Room extends Emitter {
       peer.close();
       this.peers.delete(key);
     }
-    this.#peerFor(p.id, { confirmed: true });
+    if (this.media.path !== "sfu") this.#peerFor(p.id, { confirmed: true });
     if (!existing) this.emit("participant-joined", this.participants.get(key));
     this.#announceMedia(p.id);
   }
@@ -269,6 +281,7 @@ export class Room extends Emitter {
     if (this.#isMe(frame.id)) return;
     this.peers.get(key)?.close();
     this.peers.delete(key);
+    this.sfu.dropParticipant(key);
     const p = this.participants.get(key);
     if (p) {
       this.participants.delete(key);
@@ -281,6 +294,7 @@ export class Room extends Emitter {
     if (from === undefined || this.#isMe(from) || !frame.data) return;
     const data = frame.data;
     if (data.media) this.#update(from, data.media);
+    if (this.media.path === "sfu") return; // media goes through the SFU; only the mute state matters
     let peer = this.peers.get(String(from));
     if (data.session && peer && peer.remoteSession && peer.remoteSession !== data.session) {
       // The remote rebuilt its side (it reconnected): so do we.
@@ -317,6 +331,50 @@ export class Room extends Emitter {
   #resetPeers() {
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
+    this.sfu.stop();
+  }
+
+  /**
+   * Follow the server's media path: the mesh (a peer connection per participant) or the SFU
+   * (one up, one down). A new SFU epoch (the room moved, or its server came back) restarts
+   * the SFU connections; nobody reloads.
+   */
+  #setMedia(media, { fresh = false } = {}) {
+    const before = this.media;
+    this.media = { ...media };
+    if (media.path === "sfu") {
+      if (media.state === "lost") this.sfu.stop();
+      else if (fresh || this.sfu.epoch !== media.epoch) {
+        for (const peer of this.peers.values()) peer.close();
+        this.peers.clear();
+        this.sfu.start(media.epoch);
+      }
+    } else if (fresh) {
+      for (const p of this.participants.values()) if (!p.isMe) this.#peerFor(p.id, { confirmed: true, initiator: true });
+    }
+    if (fresh || before.path !== media.path || before.epoch !== media.epoch || before.state !== media.state) {
+      this.emit("media", this.media);
+    }
+  }
+
+  /** RTCPeerConnection options for every connection of this room. */
+  rtcConfiguration() {
+    return { iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy };
+  }
+
+  /**
+   * Hosts, rooms on the media server: record every feed on the server (the recording goes on
+   * if your browser closes). Resolves with `{recordingId}`; rejects with the server's error.
+   */
+  recordOnServer(on = true) { return this.sfu.record(on); }
+
+  /** Simulcast on the SFU path: get the "low" or "high" layer of a remote camera. */
+  setVideoLayer(remote, layer) { return this.sfu.setLayer(remote, layer); }
+
+  _setSpeaking(id, speaking) {
+    const p = this.participants.get(String(id));
+    if (p) p.speaking = speaking;
+    this.emit("participant-speaking", { participantId: String(id), speaking });
   }
 
   /** Media state (mic muted, camera off, screen sharing) to one participant or everyone. */
@@ -373,7 +431,9 @@ export class Room extends Emitter {
     if (!msg || typeof msg !== "object" || typeof msg.type !== "string") {
       throw new TypeError('sendData takes an object with a string "type"');
     }
-    return this.#send(msg);
+    const sent = this.#send(msg);
+    if (msg.type === "mic-accepted-ack") this.sfu.promote(); // on air: the SFU now takes our upstream
+    return sent;
   }
 
   /** Send a stream's tracks to every participant (now and joining later). */
@@ -384,6 +444,7 @@ export class Room extends Emitter {
     const offs = [
       stream.on("trackreplaced", ({ oldTrack, newTrack }) => {
         for (const peer of this.peers.values()) peer.replaceTrack(oldTrack, newTrack, stream.mediaStream);
+        this.sfu.replaceTrack(oldTrack, newTrack);
         this.sendData({ type: "device-switch" });
       }),
       stream.on("mute", ({ kind, muted }) => {
@@ -394,6 +455,7 @@ export class Room extends Emitter {
     ];
     stream._roomOffs = offs;
     for (const peer of this.peers.values()) peer.addStream(stream);
+    this.sfu.addStream(stream);
     if (stream.kind === "screen") this.sendData({ type: "sharing-toggle", flag: true });
     this.#announceMedia();
     this.emit("published", stream);
@@ -406,6 +468,7 @@ export class Room extends Emitter {
     this.published.delete(stream);
     for (const off of stream._roomOffs || []) off();
     for (const peer of this.peers.values()) peer.removeStream(stream);
+    this.sfu.removeStream(stream);
     if (stream.kind === "screen") this.sendData({ type: "sharing-toggle", flag: false });
     this.#announceMedia();
     this.emit("unpublished", stream);
@@ -430,7 +493,7 @@ export class Room extends Emitter {
     for (const [id, peer] of this.peers) {
       if (participantId === undefined || id === String(participantId)) out.push(...peer.streams.values());
     }
-    return out;
+    return out.concat(this.sfu.remoteStreams(participantId));
   }
 
   // Host controls (the server refuses them from anyone but a host).

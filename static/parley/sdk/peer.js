@@ -41,7 +41,7 @@ export class Peer {
     this.trace = []; // the last signalling steps, for debugging
     this.earlyCandidates = []; // arrived before any remote description: applied after it
 
-    const pc = new RTCPeerConnection({ iceServers: room.iceServers });
+    const pc = new RTCPeerConnection(room.rtcConfiguration());
     this.pc = pc;
     pc.onnegotiationneeded = async () => {
       try {
