@@ -1,5 +1,5 @@
-"""Rooms (where people meet), meetings (a scheduled or ad-hoc use of a room) and
-revoked room tokens (participants removed by a host)."""
+"""Rooms (where people meet), meetings (a scheduled or ad-hoc use of a room),
+revoked room tokens and bans (participants removed by a host)."""
 
 import secrets
 
@@ -51,6 +51,9 @@ class Meeting(TenantOwnedModel):
     scheduled_start = models.DateTimeField(null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code, editable=False)
+    # Set when a host ends the meeting for everyone (``end-meeting`` or REST ``/meetings/<id>/end``):
+    # its room takes no more joins for it.
+    ended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,4 +79,20 @@ class RoomTokenRevocation(TenantOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "room", "jti"], name="revocation_unique_jti")
+        ]
+
+
+class RoomBan(TenantOwnedModel):
+    """A person a host removed from a room: ``subject`` is who the room token named —
+    ``u:<user id>`` for a signed-in user, ``g:<guest id>`` for an invite-link guest (a random
+    id kept in their browser session). The invite link and the room socket refuse them."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans")
+    subject = models.CharField(max_length=80)
+    name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "room", "subject"], name="ban_unique_subject")
         ]
