@@ -5,6 +5,8 @@ A room page carries a *room* token minted here, server-side, for one room, one r
 one display name; a login JWT never reaches a page.
 """
 
+import secrets
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -16,13 +18,41 @@ from django.views.decorators.http import require_http_methods
 from meetings.forms import GuestJoinForm, MeetingScheduleForm
 from meetings.models import Meeting
 from meetings.selectors import meeting_get_by_invite, meeting_get_for_user
-from meetings.services.rooms import guest_token_issue, meeting_schedule, room_token_issue
+from meetings.services.rooms import (
+    MeetingClosed,
+    guest_token_issue,
+    meeting_schedule,
+    room_is_banned,
+    room_token_issue,
+)
 from meetings.speech.engines import engine_name
 from portal.plans.catalogue import PlanRequired, plan_summary
 from portal.plans.web import plan_feature
 from realtime.media.ice import ice_servers
 
 GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
+GUEST_ID_SESSION_KEY = "parley.guest-id"
+
+CLOSED_TEXT = {
+    "ended": ("This meeting has ended", "The host ended this meeting for everyone."),
+    "banned": ("You can't rejoin this meeting", "The host removed you from this meeting."),
+}
+
+
+def _guest_identity(request) -> str:
+    """Who is following an invite link: the signed-in user, or a guest id kept in the session."""
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    guest = request.session.get(GUEST_ID_SESSION_KEY)
+    if not guest:
+        guest = request.session[GUEST_ID_SESSION_KEY] = secrets.token_hex(12)
+    return f"g:{guest}"
+
+
+def _closed(request, meeting: Meeting, reason: str):
+    title, text = CLOSED_TEXT[reason]
+    return render(request, "meetings/closed.html", {"meeting": meeting, "title": title, "text": text},
+                  status=403 if reason == "banned" else 410)
 
 
 @plan_feature("meetings")
@@ -61,6 +91,8 @@ def meeting_room(request, meeting_id: str):
     meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
     if meeting.room is None:
         raise Http404("This meeting has no room.")
+    if meeting.ended_at is not None:
+        return _closed(request, meeting, "ended")
     token = room_token_issue(
         actor=request.user, room=meeting.room, role="host", user_name=_display_name(request.user)
     )
@@ -77,10 +109,18 @@ def meeting_join(request, invite_code: str):
     meeting = meeting_get_by_invite(tenant=request.tenant, invite_code=invite_code)
     if meeting.room.is_private and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    guest = _guest_identity(request)
+    if meeting.ended_at is not None:
+        return _closed(request, meeting, "ended")
+    if room_is_banned(tenant_id=meeting.tenant_id, room_id=meeting.room_id, subjects=[guest]):
+        return _closed(request, meeting, "banned")
     initial = {"user_name": _display_name(request.user)} if request.user.is_authenticated else None
     form = GuestJoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        token = guest_token_issue(meeting=meeting, user_name=form.cleaned_data["user_name"])
+        try:
+            token = guest_token_issue(meeting=meeting, user_name=form.cleaned_data["user_name"], guest=guest)
+        except MeetingClosed as exc:
+            return _closed(request, meeting, exc.reason)
         tokens = request.session.get(GUEST_TOKEN_SESSION_KEY, {})
         tokens[invite_code] = {"token": token, "name": form.cleaned_data["user_name"]}
         request.session[GUEST_TOKEN_SESSION_KEY] = tokens
@@ -93,6 +133,11 @@ def meeting_join(request, invite_code: str):
 def meeting_join_room(request, invite_code: str):
     meeting = meeting_get_by_invite(tenant=request.tenant, invite_code=invite_code)
     joined = request.session.get(GUEST_TOKEN_SESSION_KEY, {}).get(invite_code)
+    if meeting.ended_at is not None:
+        return _closed(request, meeting, "ended")
+    guest = _guest_identity(request)
+    if room_is_banned(tenant_id=meeting.tenant_id, room_id=meeting.room_id, subjects=[guest]):
+        return _closed(request, meeting, "banned")
     if not joined:
         return redirect("meeting-join", invite_code=invite_code)
     role = "viewer" if meeting.room.has_audience else "participant"
@@ -118,6 +163,9 @@ def _render_room(request, *, meeting: Meeting, token: str, role: str, name: str,
         "title": meeting.title,
         "iceServers": ice_servers(label=f"page-{meeting.pk}"),
         "leaveUrl": leave_url,
+        "inviteUrl": request.build_absolute_uri(reverse("meeting-join", args=[meeting.invite_code])),
+        "filesUrl": reverse("api-room-files", args=[room.pk]),
+        "uploadUrl": reverse("api-room-file-upload", args=[room.pk]),
         "captions": {"engine": engine_name()},
         # Feature modules show "Part of Professional" for what the plan lacks (docs/frontend.md).
         "plan": plan_summary(request.tenant),

@@ -213,6 +213,11 @@ class FileDetailSerializer(serializers.ModelSerializer):
         fields = ["filename", "originalName", "size", "uploadDate", "path"]
 
 
+class FileListResponseSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    data = FileDetailSerializer(many=True)
+
+
 class FileUploadResponseSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     data = UploadedFileSerializer()
@@ -350,3 +355,9 @@ class CityTotalsSerializer(serializers.Serializer):
 class CityTotalsResponseSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     data = CityTotalsSerializer(many=True)
+
+
+class MeetingEndSerializer(serializers.Serializer):
+    meetingId = serializers.CharField()
+    ended = serializers.BooleanField(help_text="False when the meeting had already ended.")
+    endedAt = serializers.IntegerField(help_text="Milliseconds since the epoch.")

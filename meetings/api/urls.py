@@ -12,6 +12,7 @@ urlpatterns = [
     path(
         "meetings/update/<path:meeting_id>", meetings.MeetingUpdateView.as_view(), name="api-meeting-update"
     ),
+    path("meetings/<str:meeting_id>/end", meetings.MeetingEndView.as_view(), name="api-meeting-end"),
     path("meetings/list/<path:user_id>", meetings.MeetingListView.as_view(), name="api-meeting-list"),
     path("recording/start", recordings.RecordingStartView.as_view(), name="api-recording-start"),
     path("recording/stop", recordings.RecordingStopView.as_view(), name="api-recording-stop"),
