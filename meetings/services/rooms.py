@@ -56,7 +56,7 @@ def guest_token_issue(*, meeting: Meeting, user_name: str, guest: str | None = N
     room = meeting.room
     if room is None:
         raise PermissionDenied("This meeting has no room.")
-    if meeting.ended_at is not None:
+    if Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=False).exists():
         raise MeetingClosed("ended")
     if guest and room_is_banned(tenant_id=room.tenant_id, room_id=room.pk, subjects=[guest]):
         raise MeetingClosed("banned")
