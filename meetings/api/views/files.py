@@ -1,9 +1,9 @@
 """Room files: upload, list, metadata, download, delete-all (``/room/<roomId>/...``).
 
 Besides a login (JWT or session), a **room token** of that room is accepted as
-``Authorization: Bearer <room token>`` (or ``?token=`` on a download link, which a browser
-follows without headers): the room page carries a room token only, and guests share files
-too. Hosts and participants upload; viewers list and download; revoked tokens are refused.
+``Authorization: Bearer <room token>``: the room page carries a room token only, and guests
+share files too (the page downloads with ``fetch`` and saves the blob, so the token never
+sits in a URL). Hosts and participants upload; viewers list and download; revoked tokens are refused.
 """
 
 from django.conf import settings
@@ -35,10 +35,9 @@ def _filename(value: str) -> str:
 
 
 class RoomFileAuthentication(RoomTokenAuthentication):
-    """A room token of any role (viewers download too); the token may also come as ``?token=``."""
+    """A room token of any role (viewers list and download; ``room()`` refuses their uploads)."""
 
     allow_viewers = True
-    allow_query = True
 
 
 class RoomFilesAPIView(MeetAPIView):

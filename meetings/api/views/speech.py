@@ -75,22 +75,15 @@ class RoomTokenAuthentication(BaseAuthentication):
     is not a room token is left to the login authenticators."""
 
     allow_viewers = False
-    allow_query = False  # also ``?token=`` (a download link a browser follows)
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
-        if len(parts) == 2 and parts[0].lower() == b"bearer":
-            raw = parts[1].decode("latin-1")
-        elif self.allow_query and not parts and request.query_params.get("token"):
-            raw = request.query_params["token"]
-        else:
+        if len(parts) != 2 or parts[0].lower() != b"bearer":
             return None
         tenant = getattr(request, "tenant", None)
         try:
-            grant = room_token_read(raw, tenant_id=tenant.id if tenant else -1)
+            grant = room_token_read(parts[1].decode("latin-1"), tenant_id=tenant.id if tenant else -1)
         except InvalidRoomToken:
-            if not parts:
-                raise AuthenticationFailed("Invalid room token.") from None
             return None
         if (grant.role == "viewer" and not self.allow_viewers) or room_token_is_revoked(grant=grant):
             raise AuthenticationFailed("This room token may not caption.")
