@@ -8,6 +8,7 @@ urlpatterns: list = [
     path("meetings/new", views.meeting_new, name="meeting-new"),
     path("meetings/<str:meeting_id>", views.meeting_detail, name="meeting-detail"),
     path("meetings/<str:meeting_id>/room", views.meeting_room, name="meeting-room"),
+    path("meetings/<str:meeting_id>/prejoin", views.meeting_prejoin, name="meeting-prejoin"),
     path("join/<str:invite_code>", views.meeting_join, name="meeting-join"),
     path("join/<str:invite_code>/room", views.meeting_join_room, name="meeting-join-room"),
 ]

@@ -103,6 +103,19 @@ def meeting_room(request, meeting_id: str):
 
 @plan_feature("meetings")
 @never_cache
+@login_required
+def meeting_prejoin(request, meeting_id: str):
+    """The host's pre-join step: camera preview and device choice, then the room."""
+    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
+    if meeting.room is None:
+        raise Http404("This meeting has no room.")
+    if meeting.ended_at is not None:
+        return _closed(request, meeting, "ended")
+    return render(request, "meetings/prejoin.html", {"meeting": meeting, "name": _display_name(request.user)})
+
+
+@plan_feature("meetings")
+@never_cache
 @require_http_methods(["GET", "POST"])
 def meeting_join(request, invite_code: str):
     """The invite link: ask for a name, mint a token for this meeting's room only."""

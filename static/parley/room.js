@@ -208,11 +208,22 @@ function setHand(raised) {
 
 // ---------- media ----------
 
+/** The pre-join page's choice (static/parley/prejoin.js): devices, and camera/microphone on or off. */
+function preJoinChoice() {
+  try { return JSON.parse(sessionStorage.getItem("parley.devices")) || {}; } catch { return {}; }
+}
+
 async function startCamera() {
-  const attempts = [{ audio: true, video: true }, { audio: true, video: false }, { audio: false, video: true }];
+  const choice = preJoinChoice();
+  const devices = { audioDeviceId: choice.audioDeviceId, videoDeviceId: choice.videoDeviceId };
+  const attempts = [{ audio: true, video: true, ...devices }, { audio: true, video: true },
+    { audio: true, video: false }, { audio: false, video: true }];
   for (const options of attempts) {
     try {
-      return await new Stream(options).init();
+      const stream = await new Stream(options).init();
+      if (choice.video === false && stream.videoTrack) stream.muteVideo();
+      if (choice.audio === false && stream.audioTrack) stream.muteAudio();
+      return stream;
     } catch (err) {
       console.warn("parley: media", options, err);
     }

@@ -21,11 +21,15 @@ INK = """([r, g, b]) => {
   const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
   let n = 0;
   for (let i = 0; i < data.length; i += 4) {
-    if (data[i + 3] > 200 && Math.abs(data[i] - r) < 40 && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - b) < 40) n++;
+    const d = (k, v) => Math.abs(data[i + k] - v) < 40;
+    const near = d(0, r) && d(1, g) && d(2, b);
+    if (data[i + 3] > 200 && near) n++;
   }
   return n;
 }"""
 RED, GREEN = (220, 38, 38), (22, 163, 74)
+PREVIEWING = """() => { const v = document.querySelector("[data-prejoin-video]");
+  return !!v && v.videoWidth > 0 && !v.paused; }"""
 
 
 def ink(page, colour) -> int:
@@ -55,9 +59,20 @@ def test_whiteboard_and_files_between_host_and_guests(live_url, host, new_page, 
                                scheduled_start=timezone.now() + timedelta(minutes=5))
     invite = f"{live_url}/join/{meeting.invite_code}"
     alice, grace = new_page(accept_downloads=True), new_page(accept_downloads=True)
+    # Pre-join, for the host and for a guest: a live camera preview and the device choice.
     log_in(alice, live_url, host)
-    alice.goto(f"{live_url}/meetings/{meeting.pk}/room")
+    alice.get_by_role("link", name="Join Board review").click()
+    grace.goto(invite)
+    for page in (alice, grace):
+        page.wait_for_function(PREVIEWING, timeout=15_000)
+        expect(page.get_by_label("Camera", exact=True).locator("option")).not_to_have_count(0)
+        expect(page.get_by_label("Microphone", exact=True).locator("option")).not_to_have_count(0)
+    screenshot(grace, "prejoin-guest")
+    alice.get_by_label("Join with microphone on").uncheck()
+    alice.get_by_role("link", name="Join now").click()
     expect_connected(alice)
+    # The choice carried into the room: Alice's microphone starts muted.
+    expect(alice.get_by_role("button", name="Microphone")).to_have_attribute("aria-pressed", "false")
     join_as_guest(grace, invite, "Grace Hopper")
 
     # Only the host has the toggle; it opens the board for everyone.
