@@ -6,7 +6,7 @@
  * (`/static/vendor/konva/`, loaded as a classic script before this module).
  */
 import { RoomFiles, Whiteboard } from "../sdk.js";
-import { $, planAllows, toast } from "./dom.js";
+import { $, el, planAllows, toast } from "./dom.js";
 
 export function mount({ room, config }) {
   const toggle = $("[data-wb-toggle]");
@@ -17,10 +17,11 @@ export function mount({ room, config }) {
   const isHost = () => (room.me?.role || config.role) === "host";
 
   if (!planAllows(config, "whiteboard")) {
+    // The plan lacks it: the host sees the control marked "Part of Professional" (docs/plans.md).
     toggle.hidden = config.role !== "host";
     toggle.setAttribute("aria-disabled", "true");
-    toggle.title = "Part of Professional";
-    toggle.querySelector(".label").textContent = "Board · Pro";
+    toggle.title = "The whiteboard is part of Professional";
+    toggle.querySelector(".label").replaceChildren(el("span", { class: "plan-badge", text: "Part of Professional" }));
     toggle.addEventListener("click", () => toast("The whiteboard is part of Professional."));
     return null;
   }
