@@ -73,7 +73,11 @@ def grant_subjects(grant: RoomGrant) -> list[str]:
 
 
 def room_ban(*, grant: RoomGrant) -> None:
-    """A host removed the holder of ``grant``: the person (not only the token) stays out."""
+    """A host removed the holder of ``grant``: the person (not only the token) stays out.
+    Host tokens are only ever minted for the room's managers, who are never banned from it
+    (their token is revoked, nothing more)."""
+    if grant.is_host:
+        return
     for subject in grant_subjects(grant):
         RoomBan.objects.get_or_create(
             tenant_id=grant.tenant_id, room_id=grant.room_id, subject=subject[:80],
@@ -109,8 +113,8 @@ def room_token_is_revoked(*, grant: RoomGrant) -> bool:
     """The token was revoked, or the person it names was banned from the room."""
     return RoomTokenRevocation.objects.filter(
         tenant_id=grant.tenant_id, room_id=grant.room_id, jti=grant.jti
-    ).exists() or room_is_banned(tenant_id=grant.tenant_id, room_id=grant.room_id,
-                                 subjects=grant_subjects(grant))
+    ).exists() or (not grant.is_host and room_is_banned(
+        tenant_id=grant.tenant_id, room_id=grant.room_id, subjects=grant_subjects(grant)))
 
 
 def meeting_create(

@@ -102,3 +102,19 @@ async def test_file_shared_and_product_on_show(cast, client_for):
     assert late.state["sellLive"] is True
     assert late.state["product"] == {"productId": "sku-1", "name": "Blue mug", "price": "12 EUR"}
     await late.close()
+
+
+async def test_a_host_is_never_banned(cast, room, token_for, host):
+    """Host tokens are minted only for the room's managers: removing one revokes that token, and
+    the manager still gets in with a new one."""
+    h = cast["host"]
+    first = token_for("host", "Co-host", user_id=host.pk)
+    co = await Client(f"/ws/rooms/{room.pk}/?token={first}").join()
+    await h.drain()
+    await h.send({"type": "remove-participant", "userId": co.id})
+    await co.recv_type("remove-participant")
+    await co.close()
+    assert await db(RoomBan.objects.filter(room=room).count)() == 0
+    assert await refusal(Client(f"/ws/rooms/{room.pk}/?token={first}")) == 4401
+    again = await Client(f"/ws/rooms/{room.pk}/?token={token_for('host', 'Co-host', user_id=host.pk)}").join()
+    await again.close()
