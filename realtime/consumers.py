@@ -25,8 +25,8 @@ from django.conf import settings
 
 from meetings.models import Meeting, Room
 from meetings.services.analytics import participant_joined, participant_left
-from meetings.services.lifecycle import room_joined, room_left
 from meetings.services.chat import chat_recent
+from meetings.services.lifecycle import room_joined, room_left
 from meetings.services.rooms import room_token_is_revoked
 from meetings.tokens import ExpiredRoomToken, InvalidRoomToken, RoomGrant, room_token_read
 from portal.plans.catalogue import plan_summary
