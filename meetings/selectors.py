@@ -43,10 +43,11 @@ def meeting_get_for_user(*, user, meeting_id: str) -> Meeting:
 
 
 def meeting_get_by_invite(*, tenant, invite_code: str) -> Meeting:
-    """The meeting an invite link opens (anyone holding the link); 404 if none or roomless."""
+    """The meeting an invite link opens (anyone holding the link); 404 if none, roomless or
+    cancelled."""
     meeting = (
         Meeting.objects.for_tenant(tenant).select_related("room")
-        .filter(invite_code=invite_code, room__isnull=False).first()
+        .filter(invite_code=invite_code, room__isnull=False, cancelled_at__isnull=True).first()
     )
     if meeting is None:
         raise Http404("No meeting behind this link.")
