@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from meetings.forms import GuestJoinForm, InviteForm, MeetingEditForm, MeetingScheduleForm
-from meetings.models import Meeting
+from meetings.models import Meeting, RoomFile
 from meetings.recordings_download import recording_file_url
 from meetings.selectors import (
     meeting_get_by_invite,
@@ -43,6 +44,7 @@ def _no_tenant_page(request):
     return render(request, "meetings/no_tenant.html", status=403)
 
 GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
+PREVIEW_MAX_BYTES = 10 * 1024 * 1024
 
 
 @plan_feature("meetings")
@@ -78,6 +80,8 @@ def meeting_detail(request, meeting_id: str):
     record = meeting_record(meeting=meeting)
     for recording in record["recordings"]:
         recording.play_url = recording_file_url(recording, request)
+    for room_file in record["files"]:
+        room_file.is_image = room_file.original_name.lower().endswith(IMAGE_NAMES)
     tenant = request.tenant
     context = {
         "meeting": meeting, "invite_url": _invite_url(request, meeting), **record,
@@ -91,6 +95,40 @@ def meeting_detail(request, meeting_id: str):
 
 def _invite_url(request, meeting: Meeting) -> str:
     return request.build_absolute_uri(reverse("meeting-join", args=[meeting.invite_code]))
+
+
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+                (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+IMAGE_NAMES = (".png", ".jpg", ".jpeg", ".gif")
+
+
+def _image_type(head: bytes) -> str | None:
+    return next((kind for magic, kind in _IMAGE_MAGIC if head.startswith(magic)), None)
+
+
+@plan_feature("files")
+@login_required
+def meeting_file_preview(request, meeting_id: str, file_id: str):
+    """A raster image among the meeting's files (e.g. the saved whiteboard), inline, for the
+    page's preview: only PNG, JPEG or GIF by their first bytes, whatever the upload claimed."""
+    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
+    room_file = RoomFile.objects.filter(tenant_id=meeting.tenant_id, room_id=meeting.room_id,
+                                        pk=file_id if file_id.isdigit() else -1).first()
+    if room_file is None:
+        raise Http404("File not found.")
+    try:
+        with default_storage.open(room_file.path, "rb") as handle:
+            data = handle.read(PREVIEW_MAX_BYTES + 1)
+    except OSError:
+        raise Http404("File not found.") from None
+    kind = _image_type(data[:8])
+    if kind is None or len(data) > PREVIEW_MAX_BYTES:
+        raise Http404("No preview for this file.")
+    response = HttpResponse(data, content_type=kind)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @plan_feature("meetings")

@@ -312,11 +312,11 @@ PARLEY_DEFAULT_PLAN = env_str("PARLEY_DEFAULT_PLAN", "professional")
 if PARLEY_DEFAULT_PLAN not in ("essential", "professional"):
     raise ImproperlyConfigured(f"PARLEY_DEFAULT_PLAN={PARLEY_DEFAULT_PLAN!r}: use essential or professional")
 # Emails go through Django's default mailer: SMTP once EMAIL_HOST is set, else the file backend
-# (one .log file per message under EMAIL_FILE_PATH, var/mail by default) or, with
+# (one .log file per message under $EMAIL_FILE_PATH, var/mail by default) or, with
 # EMAIL_BACKEND=console, standard output. Meeting invitations always go out this way;
 # plan-change notices to tenant staff only once SMTP is configured (EMAIL_ENABLED).
 EMAIL_ENABLED = bool(env_str("EMAIL_HOST"))
-EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+_EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
 _EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("smtp" if EMAIL_ENABLED else "file")
 if _EMAIL_BACKEND not in ("smtp", "file", "console"):
     raise ImproperlyConfigured(f"EMAIL_BACKEND={_EMAIL_BACKEND!r}: use smtp, file or console")
@@ -326,7 +326,7 @@ _MAIL_OPTIONS = {
         "username": env_str("EMAIL_HOST_USER"), "password": env_str("EMAIL_HOST_PASSWORD"),
         "use_tls": env_bool("EMAIL_USE_TLS", True),
     },
-    "file": {"file_path": EMAIL_FILE_PATH},
+    "file": {"file_path": _EMAIL_FILE_PATH},
     "console": {},
 }
 MAILERS = {
