@@ -5,6 +5,8 @@ A room page carries a *room* token minted here, server-side, for one room, one r
 one display name; a login JWT never reaches a page.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -112,8 +114,10 @@ def meeting_file_preview(request, meeting_id: str, file_id: str):
     """A raster image among the meeting's files (e.g. the saved whiteboard), inline, for the
     page's preview: only PNG, JPEG or GIF by their first bytes, whatever the upload claimed."""
     meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
-    room_file = RoomFile.objects.filter(tenant_id=meeting.tenant_id, room_id=meeting.room_id,
-                                        pk=file_id if file_id.isdigit() else -1).first()
+    room_file = None
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", file_id):
+        room_file = RoomFile.objects.filter(tenant_id=meeting.tenant_id, room_id=meeting.room_id,
+                                            pk=file_id).first()
     if room_file is None:
         raise Http404("File not found.")
     try:
