@@ -129,7 +129,7 @@ def test_generate_and_read_a_summary(api, host, participant):
     meeting.refresh_from_db()
     assert meeting.summary_generated
     summary = api(participant).get(f"/meeting/{meeting.pk}/summary").json()["summary"]
-    assert "skip the public beta" in summary
+    assert "- Skip the public beta this time." in summary  # the decision, without "We decided to"
     assert "March 14th" in summary
     assert MeetingSummary.objects.get().source == "local"
 
