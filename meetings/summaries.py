@@ -273,23 +273,23 @@ def _decision_text(sentence: str) -> str:
 
 
 def _decisions(sentences: list[Line]) -> list[str]:
-    found: list[tuple[str, bool]] = []  # (decision, stated outright)
+    found: list[tuple[str, str]] = []  # (decision, "" if stated outright, else who proposed and agreed)
     for i, (speaker, sentence) in enumerate(sentences):
         if _DECISION.search(sentence) and not sentence.endswith("?"):
-            found.append((_decision_text(sentence), True))
+            found.append((_decision_text(sentence), ""))
         elif _CONFIRMATION.match(sentence) and i > 0:
             prev_speaker, prev = sentences[i - 1]
             if prev_speaker != speaker and _PROPOSAL.search(prev):
-                found.append((_decision_text(prev), False))
+                found.append((_decision_text(prev), f" (proposed by {prev_speaker}, agreed by {speaker})"))
     # The same decision proposed, agreed and then stated: kept once, in the words it was stated in.
-    unique: list[tuple[str, bool]] = []
-    for text, stated in found:
+    unique: list[tuple[str, str]] = []
+    for text, how in found:
         same = next((i for i, (t, _) in enumerate(unique) if _same_point(t, text)), None)
         if same is None:
-            unique.append((text, stated))
-        elif stated or not unique[same][1]:
-            unique[same] = (text, stated) if len(text) >= len(unique[same][0]) or stated else unique[same]
-    return [text for text, _ in unique]
+            unique.append((text, how))
+        elif not how:
+            unique[same] = (text, how)
+    return [text[:-1] + how + "." if how else text for text, how in unique]
 
 
 def _join(items: list[str]) -> str:

@@ -68,7 +68,8 @@ def test_a_finished_meetings_page_is_its_record(page, live_url, host, screenshot
       const body = new FormData();
       body.append("file", blob, "whiteboard.png");
       const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
-      const r = await fetch(`/room/${roomId}/upload`, { method: "POST", body, headers: { "X-CSRFToken": csrf } });
+      const r = await fetch(`/room/${roomId}/upload`,
+                            { method: "POST", body, headers: { "X-CSRFToken": csrf } });
       return r.status; }""", meeting.room_id)
     assert status == 200
     page.reload()
@@ -101,7 +102,9 @@ def _time_re():
     return re.compile(r"\d{1,2}:\d{2}:\d{2}")
 
 
-def test_analytics_charts_demo_sessions_and_a_filter_changes_the_numbers(page, live_url, tenant_a, screenshot):
+def test_analytics_charts_demo_sessions_and_a_filter_changes_the_numbers(
+    page, live_url, tenant_a, screenshot
+):
     staff = make_user(tenant_a, "stats@example.com", "Stella", is_staff=True)
     call_command("demo_sessions", "default", "--sessions", "400", "--days", "20", "--seed", "7")
     log_in(page, live_url, staff)
