@@ -276,6 +276,7 @@ def test_a_superuser_without_a_tenant_is_told_why_they_cannot_schedule(tenant_a)
         assert "Meetings belong to a site" in response.content.decode()
     assert not Meeting.objects.exists()
     assert client.get("/analytics").status_code == 403
+    assert client.get("/dashboard").status_code == 200
 
 
 def test_favicon_is_served(client, tenant_a):
