@@ -58,6 +58,8 @@ def test_the_first_join_starts_it_and_the_last_leave_ends_it(host):
     assert state(meeting) == "ended" and meeting.ended_at >= started
     join(meeting, "ada")  # coming back reopens it; it started when it first started
     assert state(meeting) == "live" and meeting.started_at == started and meeting.ended_at is None
+    first, second = AnalyticsSession.objects.filter(room=meeting.room).order_by("started_at")
+    assert (first.participant_count, second.participant_count) == (2, 1)  # the reports sum these
 
 
 def test_a_host_ends_it_for_everyone(host, participant, staff):
