@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 
 from meetings.models import Meeting
 from meetings.services.chat import chat_message_record, transcript_line_record, transcripts_enable
-from meetings.services.rooms import meeting_end as meeting_end_service
+from meetings.services.lifecycle import meeting_close
 from meetings.services.rooms import room_token_revoke
 from meetings.tokens import RoomGrant
 from realtime.frames import EventError, encode, now_ms
@@ -145,7 +145,7 @@ async def meeting_end(conn, frame: dict) -> None:
 def _meeting_end(tenant_id: int, meeting_id: str) -> None:
     meeting = Meeting.objects.filter(tenant_id=tenant_id, pk=meeting_id).first()
     if meeting is not None:
-        meeting_end_service(meeting=meeting)
+        meeting_close(meeting=meeting)
 
 
 async def meeting_check(conn, frame: dict) -> None:

@@ -56,7 +56,7 @@ def guest_token_issue(*, meeting: Meeting, user_name: str, guest: str | None = N
     room = meeting.room
     if room is None:
         raise PermissionDenied("This meeting has no room.")
-    if Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=False).exists():
+    if Meeting.objects.filter(pk=meeting.pk, closed_at__isnull=False).exists():
         raise MeetingClosed("ended")
     if guest and room_is_banned(tenant_id=room.tenant_id, room_id=room.pk, subjects=[guest]):
         raise MeetingClosed("banned")
@@ -89,14 +89,6 @@ def room_is_banned(*, tenant_id: int, room_id: str, subjects: list[str]) -> bool
     return bool(subjects) and RoomBan.objects.filter(
         tenant_id=tenant_id, room_id=room_id, subject__in=subjects
     ).exists()
-
-
-def meeting_end(*, meeting: Meeting) -> bool:
-    """Mark the meeting ended (once; False if it already was). The room socket then sends
-    everyone ``meeting-ended`` and closes (4410); the invite link and new joins are refused."""
-    updated = Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(ended_at=timezone.now())
-    meeting.refresh_from_db(fields=["ended_at"])
-    return bool(updated)
 
 
 def room_token_revoke(*, grant: RoomGrant, reason: str = "removed") -> None:
@@ -165,4 +157,30 @@ def meeting_update(
     if recording_id and recording_id not in meeting.recording_ids:
         meeting.recording_ids = [*meeting.recording_ids, recording_id]
     meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *, meeting: Meeting, title: str, scheduled_start: datetime, duration_minutes: int,
+    transcript_enabled: bool,
+) -> Meeting:
+    """The meeting page's edit: title, time, duration, transcript (Professional to turn on).
+    A cancelled meeting that is rescheduled is on again."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if transcript_enabled and not meeting.transcript_enabled:
+        plan_require(meeting.tenant, "transcripts")
+    meeting.title, meeting.scheduled_start = title, scheduled_start
+    meeting.duration_minutes, meeting.transcript_enabled = duration_minutes, transcript_enabled
+    meeting.cancelled_at = None
+    meeting.save()
+    if meeting.room is not None and meeting.room.name != title:
+        Room.objects.filter(pk=meeting.room_id).update(name=title)
+    return meeting
+
+
+def meeting_cancel(*, meeting: Meeting) -> Meeting:
+    """Cancel: the meeting moves to the past; its invite link stops opening the room."""
+    Meeting.objects.filter(pk=meeting.pk, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+    meeting.refresh_from_db()
     return meeting

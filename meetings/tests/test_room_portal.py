@@ -61,7 +61,8 @@ def test_end_meeting_rest(api, host, participant):
     assert response.status_code == 200
     body = response.json()
     assert body["meetingId"] == meeting.pk and body["ended"] is True and body["endedAt"] > 0
-    assert Meeting.objects.get(pk=meeting.pk).ended_at is not None
+    stored = Meeting.objects.get(pk=meeting.pk)
+    assert stored.closed_at is not None and stored.ended_at is not None
     assert api(host).post(f"/meetings/{meeting.pk}/end").json()["ended"] is False
 
 
@@ -85,7 +86,11 @@ def test_invite_link_refuses_an_ended_meeting_and_a_banned_guest(host):
         assert b"You can&#x27;t rejoin this meeting" in response.content
     # Someone else with the link is welcome; once the meeting ended, nobody is.
     assert Client().get(f"/join/{meeting.invite_code}").status_code == 200
+    # A meeting everyone left (ended_at, the lifecycle's) opens again on the next join ...
     Meeting.objects.filter(pk=meeting.pk).update(ended_at="2026-01-01T00:00:00Z")
+    assert Client().get(f"/join/{meeting.invite_code}").status_code == 200
+    # ... one a host ended for everyone (closed_at) does not.
+    Meeting.objects.filter(pk=meeting.pk).update(closed_at="2026-01-01T00:00:00Z")
     assert Client().get(f"/join/{meeting.invite_code}").status_code == 410
     assert logged_in(host).get(f"/meetings/{meeting.pk}/room").status_code == 410
     with pytest.raises(MeetingClosed) as refused:

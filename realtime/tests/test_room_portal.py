@@ -52,8 +52,8 @@ async def test_end_meeting_closes_everyone_and_stops_joins(cast, room, meeting, 
             if out["type"] == "websocket.close":
                 assert out["code"] == 4410
                 break
-    ended = await db(Meeting.objects.values_list("ended_at", flat=True).get)(pk=meeting.pk)
-    assert ended is not None
+    closed, ended = await db(Meeting.objects.values_list("closed_at", "ended_at").get)(pk=meeting.pk)
+    assert closed is not None and ended is not None
     assert await refusal(Client(f"/ws/rooms/{room.pk}/?token={token_for('participant', 'Late')}")) == 4410
     try:
         await db(guest_token_issue)(meeting=meeting, user_name="Late")

@@ -67,7 +67,7 @@ def test_live_selling_hands_and_ending_the_meeting(live_url, host, new_page, scr
     for page in (viewer, late):
         expect(page.get_by_role("heading", name="This meeting has ended")).to_be_visible()
     expect(alice.get_by_role("heading", name="This meeting has ended")).to_be_visible()
-    assert Meeting.objects.get(pk=meeting.pk).ended_at is not None
+    assert Meeting.objects.get(pk=meeting.pk).closed_at is not None
     screenshot(viewer, "meeting-ended-viewer")
     viewer.goto(invite)
     expect(viewer.get_by_role("heading", name="This meeting has ended")).to_be_visible()

@@ -15,7 +15,8 @@ from meetings.selectors import (
     room_get_for_user,
     user_is_tenant_staff,
 )
-from meetings.services.rooms import meeting_create, meeting_end, meeting_update
+from meetings.services.lifecycle import meeting_close
+from meetings.services.rooms import meeting_create, meeting_update
 from realtime.announce import end_room
 
 
@@ -100,12 +101,12 @@ class MeetingEndView(MeetAPIView):
     )
     def post(self, request, meeting_id: str):
         meeting = meeting_get_for_user(user=request.user, meeting_id=path_id(meeting_id))
-        ended = meeting_end(meeting=meeting)
+        ended = meeting_close(meeting=meeting)
         if ended and meeting.room_id:
             end_room(tenant_id=meeting.tenant_id, room_id=meeting.room_id, meeting_id=meeting.pk,
                      by=(request.user.full_name or request.user.email))
         return Response({"meetingId": meeting.pk, "ended": ended,
-                         "endedAt": int(meeting.ended_at.timestamp() * 1000)})
+                         "endedAt": int(meeting.closed_at.timestamp() * 1000)})
 
 
 class MeetingListView(MeetAPIView):
