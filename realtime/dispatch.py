@@ -79,6 +79,8 @@ async def _walk(conn, kind: str, frame: dict) -> None:
             for part in answer if isinstance(answer, list) else [answer]:
                 await conn.reply(part)
             return
+    if event.commit is not None:  # stored first, in batches, then relayed (realtime.chatlog)
+        return await event.commit(conn, out, event.route)
     private = {k: out.pop(k) for k in [k for k in out if k[0] == "_"]} if event.prepare else None
     if event.route is not None:
         envelope = {"route": event.route, "sender": conn.pid, "text": encode(out)}
