@@ -58,8 +58,10 @@ class Line:
 
 @dataclass(slots=True)
 class _Window:
-    """A socket's lines queued and not yet stored."""
+    """A socket's lines queued and not yet relayed."""
     free: asyncio.Semaphore
+    idle: asyncio.Event
+    pending: int = 0
     warned_at: float = 0.0
 
 
@@ -86,7 +88,7 @@ class ChatLog:
         """Queue a line; returns once it is queued (the caller's socket waits while it is full)."""
         window = self.windows.get(line.conn)
         if window is None:
-            window = self.windows[line.conn] = _Window(asyncio.Semaphore(self.window))
+            window = self.windows[line.conn] = _Window(asyncio.Semaphore(self.window), asyncio.Event())
         if window.free.locked() or self.queue.full():
             self.stats.held += 1
             now = time.monotonic()
@@ -95,13 +97,28 @@ class ChatLog:
                 await _send(line.conn, error("slow_down", SLOW_DOWN, held=True, window=self.window,
                                              **_client(line)))
         await window.free.acquire()
+        window.pending += 1
+        window.idle.clear()
         try:
             await self.queue.put(line)
         except BaseException:
-            window.free.release()
+            self._done(window)
             raise
         if self.writer is None or self.writer.done():
             self.writer = asyncio.create_task(self._write_loop())
+
+    @staticmethod
+    def _done(window: _Window) -> None:
+        window.free.release()
+        window.pending -= 1
+        if not window.pending:
+            window.idle.set()
+
+    async def settled(self, conn) -> None:
+        """Wait until ``conn``'s queued lines are relayed: a sender's frames keep their order."""
+        window = self.windows.get(conn)
+        if window is not None and window.pending:
+            await window.idle.wait()
 
     async def drain(self) -> None:
         """Wait until every queued line is stored, relayed and acknowledged (tests, shutdown)."""
@@ -130,7 +147,7 @@ class ChatLog:
                 for line in batch:
                     window = self.windows.get(line.conn)
                     if window is not None:
-                        window.free.release()
+                        self._done(window)
                     self.queue.task_done()
 
     async def _relay(self, batch: list[Line]) -> None:
@@ -225,6 +242,13 @@ def get_chatlog() -> ChatLog:
     if log is None:
         log = _logs[loop] = ChatLog()
     return log
+
+
+async def settled(conn) -> None:
+    """Before any other frame of ``conn`` is relayed (``realtime.dispatch``)."""
+    log = _logs.get(asyncio.get_running_loop())
+    if log is not None:
+        await log.settled(conn)
 
 
 async def commit(conn, frame: dict, route: str) -> None:
