@@ -38,7 +38,7 @@ def extract_ts(text: str, marker: str = '"ts":') -> float | None:
 
 
 def chat_text(dialect: str, i: int, n: int) -> str:
-    msg = f"chat {i}/{n} ts={time.time()!r} ."
+    msg = f"chat {i}/{n} ts={time.time()!r};"
     if dialect == "socketio":
         return "42" + json.dumps(["chat", {"msg": msg}])
     return json.dumps({"type": "chat-box", "msg": msg, "clientId": f"{i}-{n}"})
