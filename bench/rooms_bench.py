@@ -81,30 +81,36 @@ async def storm(url: str, joins: int, over: float) -> dict:
     all_in = asyncio.Event()
     mute_sent = [0.0]
 
+    first: list = []
+
     async def one(session, index):
         await asyncio.sleep(over * index / joins)
         async with session.ws_connect(url, autoping=True, compress=0) as ws:
+            if index == 0:
+                first.append(ws)
             state = json.loads((await ws.receive()).data)
             roster = {p["id"] for p in state["participants"]}
-            if len(roster) >= joins:
-                complete.append(time.perf_counter() - t0)
+            done = False
+
+            def check():
+                nonlocal done
+                if not done and len(roster) >= joins:
+                    done = True
+                    complete.append(time.perf_counter() - t0)
+                    if len(complete) == joins:
+                        all_in.set()
+
+            check()
             async for msg in ws:
                 frame = json.loads(msg.data)
                 if frame["type"] == "room_connected":
                     roster.add(frame["id"])
-                    if len(roster) == joins:
-                        complete.append(time.perf_counter() - t0)
-                        if len(complete) == joins:
-                            all_in.set()
+                    check()
                 elif frame["type"] == "room_disconnected":
                     roster.discard(frame["id"])
                 elif frame["type"] == "mute-all-participants":
                     muted.append(time.perf_counter() - mute_sent[0])
-                    if len(muted) == joins:
-                        return
-                if index == 0 and all_in.is_set() and not mute_sent[0]:
-                    mute_sent[0] = time.perf_counter()
-                    await ws.send_str(json.dumps({"type": "mute-all-participants"}))
+                    return
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         tasks = [asyncio.create_task(one(session, i)) for i in range(joins)]
@@ -112,7 +118,8 @@ async def storm(url: str, joins: int, over: float) -> dict:
             await asyncio.wait_for(all_in.wait(), 60)
         except TimeoutError:
             pass
-        # the first client sends mute-all when it next reads a frame; nudge it with a noop
+        mute_sent[0] = time.perf_counter()
+        await first[0].send_str(json.dumps({"type": "mute-all-participants"}))
         await asyncio.wait(tasks, timeout=20)
         for task in tasks:
             task.cancel()
