@@ -193,11 +193,14 @@ def store_batch(batch: list[Line]) -> None:
         with transaction.atomic():
             _insert(batch)
     finally:
-        # Pooled (PostgreSQL): back to the pool; otherwise kept while CONN_MAX_AGE allows.
-        if connection.pool if connection.vendor == "postgresql" else False:
-            connection.close()
+        if connection.vendor == "sqlite":
+            # The writer's own connection stays open (reopening runs the PRAGMAs every batch).
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
+        elif getattr(connection, "pool", None):
+            connection.close()  # PostgreSQL: back to psycopg's pool, warm for the next batch
         else:
-            connection.close_if_unusable_or_obsolete()
+            connection.close_if_unusable_or_obsolete()  # persistent while CONN_MAX_AGE allows
 
 
 def _insert(batch: list[Line]) -> None:
