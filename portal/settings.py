@@ -271,9 +271,10 @@ REST_FRAMEWORK = {
         "portal.plans.api.PlanFeaturePermission",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # JSON and forms through one gate: depth, NUL, surrogates, finite numbers (portal.api).
+        "portal.api.StrictJSONParser",
         "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "portal.api.StrictFormParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -304,6 +305,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # portal.converters: path ids the resolver accepts (anything else is a 404 before a view).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "recid": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
+    },
 }
 
 # --- Plans and email ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import branding
+from portal import branding, converters  # noqa: F401 - registers <id:> and <recid:>
 from portal.accounts import api as accounts_api
 from portal.accounts import views as accounts_views
 from portal.plans import views as plan_views
@@ -33,4 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "portal.api.bad_request"
+handler403 = "portal.api.permission_denied"
 handler404 = "portal.api.not_found"
+handler500 = "portal.api.server_error"

@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from meetings.api import serializers as s
@@ -14,7 +14,7 @@ from meetings.api.views.base import MeetAPIView, errors, path_id
 from meetings.selectors import room_file_get, room_get_for_member
 from meetings.services.content import FileConflict, room_file_upload, room_files_delete
 from meetings.services.rooms import user_may_manage_room
-from portal.api import Conflict, PayloadTooLarge
+from portal.api import Conflict, PayloadTooLarge, StrictFormParser, StrictJSONParser
 
 # Multipart framing around the file part; a body larger than the limit plus this is refused unread.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -28,7 +28,7 @@ def _filename(value: str) -> str:
 
 class RoomFileUploadView(MeetAPIView):
     plan_feature = "files"
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, StrictFormParser, StrictJSONParser]
 
     @extend_schema(
         operation_id="room_file_upload",
