@@ -191,6 +191,21 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (brute-force counters; portal.accounts.throttle) ---------------------------------------
+# Shared by every process through Redis when REDIS_URL is set; per process otherwise.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": f"{env_str('CHANNEL_PREFIX', 'parley')}:throttle",
+         "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2}}
+        if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); nobody else's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
 # --- Storage ------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "/media/"  # never served publicly; files go through authorised views
@@ -253,6 +268,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force (portal.accounts.throttle): per client address, and failed passwords per account.
+AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "30/min")
+LOGIN_ACCOUNT_FAILURES = max(1, env_int("LOGIN_ACCOUNT_FAILURES", 10))
+LOGIN_ACCOUNT_WINDOW_SECONDS = max(1, env_int("LOGIN_ACCOUNT_WINDOW_SECONDS", 15 * 60))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -280,6 +299,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "30/min")},
+    "NUM_PROXIES": 0,  # never read: portal.net.client_ip decides (TRUSTED_PROXIES)
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from portal import branding, converters  # noqa: F401 - registers <id:> and <recid:>
 from portal.accounts import api as accounts_api
 from portal.accounts import views as accounts_views
+from portal.accounts.throttle import login_throttled
 from portal.plans import views as plan_views
 from portal.plans.web import plan_feature
 
@@ -23,13 +24,14 @@ urlpatterns = [
     path("", include("meetings.api.urls")),
     path("", accounts_views.home, name="home"),
     path("signup", accounts_views.signup, name="signup"),
-    path("login", accounts_views.LoginView.as_view(), name="login"),
+    path("login", login_throttled(accounts_views.LoginView.as_view()), name="login"),
     path("logout", plan_feature("essential")(auth_views.LogoutView.as_view()), name="logout"),
     path("dashboard", accounts_views.dashboard, name="dashboard"),
     path("plan", plan_views.plan_and_usage, name="plan-usage"),
     path("brand/theme.css", branding.theme_css, name="brand-css"),
     path("brand/logo", branding.logo, name="brand-logo"),
     path("", include("meetings.urls")),
+    path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 
