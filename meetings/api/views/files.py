@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from meetings.api import serializers as s
 from meetings.api.views.base import MeetAPIView, errors, path_id
-from meetings.selectors import room_file_get, room_get_for_member
+from meetings.selectors import room_file_get, room_files_for_member, room_get_for_member
 from meetings.services.content import FileConflict, room_file_upload, room_files_delete
 from meetings.services.rooms import user_may_manage_room
 from portal.api import Conflict, PayloadTooLarge, StrictFormParser, StrictJSONParser
@@ -108,6 +108,18 @@ class RoomFileDownloadView(MeetAPIView):
 
 class RoomFilesDeleteView(MeetAPIView):
     plan_feature = "files"
+
+    @extend_schema(
+        operation_id="room_files_list",
+        summary="List files",
+        description="The room's files, newest first, each with who uploaded it (a Parley addition).",
+        tags=["files"],
+        responses={200: s.FileListResponseSerializer, **errors(404)},
+    )
+    def get(self, request, room_id: str):
+        room = room_get_for_member(user=request.user, room_id=path_id(room_id))
+        files = room_files_for_member(user=request.user, room=room)
+        return Response({"success": True, "data": s.FileDetailSerializer(files, many=True).data})
 
     @extend_schema(
         operation_id="room_files_delete",
