@@ -15,6 +15,7 @@ stale lease (its worker died) is put back to ``pending`` and queued again by the
 (``recordings_recover``); a slow worker that lost its lease cannot overwrite the new attempt.
 """
 
+import errno
 import fcntl
 import logging
 import os
@@ -25,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -360,23 +361,32 @@ def recording_process(*, recording_pk: str) -> str:
                 from meetings.recording_sfu import compose_track
 
                 tracks = [compose_track(recording, keep_alive=lease.renew)]
-            sources = [(_abs(t), t.video_id) for t in tracks]
-            for path, label in sources:
-                if not path.exists():
-                    raise recording_media.MediaError(f"The spool file of track {label!r} is missing.")
-            duration = recording_media.render(sources, out, keep_alive=lease.renew)
+            notes: list[str] = []
+            sources = []
+            for t in tracks:
+                if _abs(t).exists():
+                    sources.append((_abs(t), t.video_id))
+                else:
+                    notes.append(f"The spool file of track {t.video_id!r} is missing. It was skipped.")
+            if not sources:
+                raise recording_media.MediaError(" ".join(notes) or "The recording has no media to process.")
+            duration = recording_media.render(sources, out, keep_alive=lease.renew, notes=notes)
             size = out.stat().st_size
             name = _store(recording, out, lease)
     except LeaseLost:
         return "lease-lost"
     except recording_media.MediaError as exc:
-        lease.fail(str(exc))
+        lease.fail(recording_media.without_paths(str(exc)))
         return Processing.FAILED
     except Exception as exc:
         logger.exception("Processing recording %s failed", recording_pk)
-        lease.fail(f"Internal error while processing: {type(exc).__name__}: {exc}")
+        reason = "out of disk space" if getattr(exc, "errno", None) == errno.ENOSPC else type(exc).__name__
+        lease.fail(f"Internal error while processing ({reason}); the server log has the details.")
         return Processing.FAILED
-    if not lease.finish(file=name, duration=round(duration, 3), size=size):
+    reasons = [r for r in (recording.partial_reason, *notes) if r]
+    partial = {"partial": True, "partial_reason": recording_media.without_paths(" ".join(reasons))[:4000]} \
+        if reasons else {}
+    if not lease.finish(file=name, duration=round(duration, 3), size=size, **partial):
         default_storage.delete(name)
         return "lease-lost"
     if recording.file and recording.file != name:
@@ -419,3 +429,91 @@ def recordings_recover() -> int:
                 recovered += 1
                 logger.warning("Recording %s: worker lost, queued again", pk)
     return recovered
+
+
+# --- Abandoned recordings ---------------------------------------------------------------------------
+
+
+def abandon_seconds() -> float:
+    return float(settings.RECORDING_ABANDON_SECONDS)
+
+
+def _mtime(path: Path):
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError:
+        return None
+
+
+def last_activity(recording: Recording):
+    """When a client (or the media server) last wrote to the recording: its row, its spool files
+    (each acknowledged chunk is written there before it is acknowledged), the media server's files."""
+    moments = [recording.updated_at, recording.created_at]
+    moments += [_mtime(_abs(t)) for t in recording.tracks.all()]
+    if recording.video_type == "sfu":
+        from meetings.recording_sfu import _dir
+
+        folder = Path(_dir(recording))
+        if folder.is_dir():
+            moments += [_mtime(p) for p in folder.iterdir()]
+    return max(m for m in moments if m is not None)
+
+
+def recordings_abandon(*, room=None, recording_pk: str | None = None) -> list[str]:
+    """Finish every recording nobody has written to for ``RECORDING_ABANDON_SECONDS`` (its client
+    crashed and never came back) so that it no longer blocks its room: stopped; processed into a
+    *partial* recording from what was acknowledged, or — nothing acknowledged — failed with the
+    reason. Run by the ``recording_abandon_check`` task and, lazily, by every recording start.
+    Returns the pks it finished."""
+    from meetings.tasks import processing_queued
+
+    cutoff = timezone.now() - timedelta(seconds=abandon_seconds())
+    rows = Recording.objects.filter(processing=Processing.PENDING, updated_at__lt=cutoff)
+    if room is not None:
+        rows = rows.filter(room=room)
+    if recording_pk is not None:
+        rows = rows.filter(pk=recording_pk)
+    done = []
+    for recording in rows.select_related("room"):
+        if recording.stopped and processing_queued(recording.pk):
+            continue  # stopped and queued: the worker has it
+        last = last_activity(recording)
+        if last >= cutoff:
+            continue
+        if _abandon(recording.pk, last):
+            done.append(recording.pk)
+    return done
+
+
+def _abandon(recording_pk: str, last) -> bool:
+    from meetings.services.recordings import recording_stop
+    from meetings.tasks import enqueue_processing
+
+    seconds = int(abandon_seconds())
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().filter(
+            pk=recording_pk, processing=Processing.PENDING
+        ).first()
+        if recording is None:
+            return False
+        recording.tracks.filter(closed=False).update(closed=True)
+        if not recording.stopped:
+            recording = recording_stop(recording=recording, end_time=last)
+        has_media = recording.tracks.filter(bytes__gt=0).exists() or recording.video_type == "sfu"
+        if has_media:
+            Recording.objects.filter(pk=recording_pk).update(
+                partial=True,
+                partial_reason=f"Abandoned: no client wrote to this recording for {seconds}s; "
+                f"it was finished from what had been acknowledged (until {last:%Y-%m-%d %H:%M:%S} UTC).",
+            )
+            _transition(recording_pk, "queue", error="")
+            enqueue_processing(recording_pk)
+            logger.warning("Recording %s abandoned by its client: finished from what was acknowledged",
+                           recording_pk)
+        else:
+            Recording.objects.filter(pk=recording_pk, processing=Processing.PENDING).update(
+                processing=Processing.FAILED, updated_at=timezone.now(),
+                error=f"Abandoned: nothing was recorded, and no client wrote to it for {seconds}s.",
+            )
+            logger.warning("Recording %s abandoned with nothing recorded: failed", recording_pk)
+    return True

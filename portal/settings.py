@@ -363,6 +363,9 @@ WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", [])
 RECORDING_MAX_CHUNK_BYTES = env_int("RECORDING_MAX_CHUNK_BYTES", 1024 * 1024 - 1024)
 RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 4 * 1024 * 1024 * 1024)
 RECORDING_PROCESSING_LEASE_SECONDS = env_int("RECORDING_PROCESSING_LEASE_SECONDS", 120)
+# A recording nobody wrote to for this long (its client crashed) is finished from what was
+# acknowledged (partial) or failed, so that it no longer blocks its room (issue 10).
+RECORDING_ABANDON_SECONDS = max(30, env_int("RECORDING_ABANDON_SECONDS", 600))
 RECORDING_URL_TTL_SECONDS = env_int("RECORDING_URL_TTL_SECONDS", 6 * 3600)
 RECORDING_FFMPEG = env_str("RECORDING_FFMPEG", "ffmpeg")
 RECORDING_FFPROBE = env_str("RECORDING_FFPROBE", "ffprobe")

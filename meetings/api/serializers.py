@@ -167,12 +167,19 @@ class RecordingRowSerializer(serializers.ModelSerializer):
     size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Bytes.")
     processing = serializers.ChoiceField(choices=Recording.Processing.choices, read_only=True)
     error = serializers.SerializerMethodField()
+    partial = serializers.BooleanField(
+        read_only=True, help_text="True when the file holds less than was recorded (see partialReason).",
+    )
+    partialReason = serializers.CharField(
+        source="partial_reason", read_only=True,
+        help_text="What is missing: skipped or truncated tracks, or an abandoned recording.",
+    )
 
     class Meta:
         model = Recording
         fields = [
             "_id", "roomId", "recordingId", "hostName", "status", "createdAt", "updatedAt",
-            "url", "duration", "size", "processing", "error",
+            "url", "duration", "size", "processing", "error", "partial", "partialReason",
         ]
 
     def get_url(self, obj) -> str | None:
