@@ -448,7 +448,7 @@ def _mtime(path: Path):
 def last_activity(recording: Recording):
     """When a client (or the media server) last wrote to the recording: its row, its spool files
     (each acknowledged chunk is written there before it is acknowledged), the media server's files."""
-    moments = [recording.updated_at, recording.created_at]
+    moments = [recording.updated_at]
     moments += [_mtime(_abs(t)) for t in recording.tracks.all()]
     if recording.video_type == "sfu":
         from meetings.recording_sfu import _dir
