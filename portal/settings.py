@@ -116,6 +116,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.tenancy.TenantMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -410,6 +411,33 @@ SUMMARY_LLM_MODEL = env_str("SUMMARY_LLM_MODEL", "gpt-4o-mini")
 SUMMARY_LLM_TIMEOUT = env_int("SUMMARY_LLM_TIMEOUT", 30)
 
 # --- Security -------------------------------------------------------------------------------
+# Content-Security-Policy on every response (Django's middleware): scripts only from this site
+# (ES modules under /static, npm libraries under /static/vendor; no inline script, no eval —
+# WebAssembly compilation only, for the noise filter), no inline styles, no plugins, no framing.
+# The compositor's timer runs in a blob: worker; recordings may come from S3 (media-src);
+# Azure's speech SDK talks to Microsoft (connect-src) when Azure is configured.
+from django.utils.csp import CSP  # noqa: E402
+
+_csp_connect = [CSP.SELF]
+if env_str("AZURE_SPEECH_KEY"):
+    _csp_connect += ["https://*.microsoft.com", "wss://*.microsoft.com"]
+_csp_media = [CSP.SELF, "blob:"]
+if env_str("AWS_STORAGE_BUCKET_NAME"):
+    _csp_media += [env_str("AWS_S3_ENDPOINT_URL") or "https://*.amazonaws.com"]
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.WASM_UNSAFE_EVAL],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": _csp_media,
+    "connect-src": _csp_connect + env_list("CSP_CONNECT_SRC", []),
+    "worker-src": [CSP.SELF, "blob:"],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

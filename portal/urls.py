@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import branding, converters  # noqa: F401 - registers <id:> and <recid:>
 from portal.accounts import api as accounts_api
@@ -18,7 +18,7 @@ urlpatterns = [
     path("auth/me", accounts_api.MeView.as_view(), name="auth-me"),
     path("api/schema/", plan_feature("essential")(SpectacularAPIView.as_view()), name="api-schema"),
     path(
-        "api/docs/", plan_feature("essential")(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        "api/docs/", plan_feature("essential")(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
     path("", include("meetings.api.urls")),
