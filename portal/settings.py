@@ -65,8 +65,20 @@ def env_json(name: str, default):
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# Files Parley writes (database, uploads, recordings, spool, keys) are private to its user:
+# every process (daphne, the worker, manage.py) runs with this umask, DATA_DIR is 0700 and
+# stored files 0600 (FILE_UPLOAD_PERMISSIONS below). PARLEY_UMASK=027 lets a group read them
+# (e.g. a Janus running as another user that shares JANUS_RECORDINGS_DIR).
+try:
+    PARLEY_UMASK = int(env_str("PARLEY_UMASK", "077"), 8)
+except ValueError:
+    raise ImproperlyConfigured("PARLEY_UMASK must be octal, e.g. 077") from None
+os.umask(PARLEY_UMASK)
 DATA_DIR = Path(env_str("PARLEY_DATA_DIR") or BASE_DIR / "var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o777 & ~PARLEY_UMASK)
+if DATA_DIR.stat().st_uid == os.geteuid():
+    DATA_DIR.chmod(DATA_DIR.stat().st_mode & 0o777 & ~PARLEY_UMASK)  # tighten an older, open var/
 
 
 def _secret_key() -> str:
@@ -355,6 +367,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <no-reply@localhost>"
 # --- Product limits and integrations ------------------------------------------------------------
 ROOM_TOKEN_TTL_SECONDS = env_int("ROOM_TOKEN_TTL_SECONDS", 4 * 3600)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o666 & ~PARLEY_UMASK
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o777 & ~PARLEY_UMASK
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024)
