@@ -57,6 +57,11 @@ TRANSITIONS = {
 }
 
 
+# Refusals after which the client resumes the track (create-file again) and resends from the
+# acknowledged count: the server could not store a chunk (disk full, I/O error).
+RESUME_CODES = frozenset({"storage-full", "storage-error"})
+
+
 class IngestRefused(Exception):
     """A recording-socket request that is refused; becomes an ``error`` frame."""
 
@@ -171,9 +176,12 @@ def track_open(*, grant: RoomGrant, room_id, recording_id, video_id) -> OpenedTr
             )
             track.path = f"recordings-spool/{grant.tenant_id}/{recording.pk}/{track.pk}.webm"
             spool = _abs(track)
-            spool.parent.mkdir(parents=True, exist_ok=True)
-            spool.touch()
-            recording_media.fsync_dir(spool.parent)
+            try:
+                spool.parent.mkdir(parents=True, exist_ok=True)
+                spool.touch()
+                recording_media.fsync_dir(spool.parent)
+            except OSError as exc:
+                raise _storage_refused(exc) from None
             track.save(force_insert=True)
             return OpenedTrack(track.pk, track.tenant_id, recording_id, video_id, 0, resumed=False)
     # Resuming: outside the transaction, so a writer holding the file lock can still commit.
@@ -225,13 +233,19 @@ def track_append(*, tenant_id: int, track_pk: str, chunk: bytes) -> int:
                 "recording-too-large", f"Recordings are limited to {settings.RECORDING_MAX_BYTES} bytes."
             )
         fd = f.fileno()
-        if os.fstat(fd).st_size != track.bytes:
-            os.ftruncate(fd, track.bytes)
-        os.lseek(fd, track.bytes, os.SEEK_SET)
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        try:
+            if os.fstat(fd).st_size != track.bytes:
+                os.ftruncate(fd, track.bytes)
+            os.lseek(fd, track.bytes, os.SEEK_SET)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError as exc:
+            # Disk full (or failing): the chunk is not acknowledged, what was stays intact, and the
+            # client keeps the chunk to send again (the socket stays open).
+            _truncate_quietly(fd, track.bytes)
+            raise _storage_refused(exc) from None
         new_total = track.bytes + len(chunk)
         updated = RecordingTrack.objects.filter(pk=track.pk, bytes=track.bytes, closed=False).update(
             bytes=new_total
@@ -240,6 +254,22 @@ def track_append(*, tenant_id: int, track_pk: str, chunk: bytes) -> int:
             os.ftruncate(fd, track.bytes)
             raise IngestRefused("track-closed", f"Track {track.video_id!r} is closed.")
     return new_total
+
+
+def _truncate_quietly(fd: int, size: int) -> None:
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError:
+        logger.warning("Could not cut a spool file back to %s bytes", size, exc_info=True)
+
+
+def _storage_refused(exc: OSError) -> IngestRefused:
+    logger.warning("Recording ingest could not write: %s", exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return IngestRefused("storage-full", "The server is out of space; this chunk was not stored. "
+                             "Send it again later.")
+    return IngestRefused("storage-error", "The server could not store this chunk; send it again later.")
 
 
 def track_close(*, grant: RoomGrant, video_id, track_pk: str | None = None) -> tuple[str, int]:
