@@ -147,7 +147,7 @@ class Stack:
         django.setup()
         call_command("migrate", verbosity=0)
         self.janus = subprocess.Popen(
-            [sys.executable, "scripts/janus-local", "--port", str(self.janus_port), "--secret", self.secret,
+            [sys.executable, "scripts/janus-local", "--port", str(self.janus_port), f"--secret={self.secret}",
              "--dir", str(self.dir / "janus"), "--debug-level", "2"],
             cwd=BASE, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         wait_port(self.janus_port, self.janus, "janus")

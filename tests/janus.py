@@ -40,7 +40,7 @@ class Janus:
         ARTIFACTS.mkdir(exist_ok=True)
         log = open(ARTIFACTS / f"janus-{self.port}.log", "ab")  # noqa: SIM115 - owned by the process
         self.proc = subprocess.Popen(
-            [sys.executable, "scripts/janus-local", "--port", str(self.port), "--secret", self.secret,
+            [sys.executable, "scripts/janus-local", "--port", str(self.port), f"--secret={self.secret}",
              "--dir", str(self.workdir), "--debug-level", "3"],
             cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

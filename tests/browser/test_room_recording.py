@@ -156,7 +156,11 @@ def test_a_blip_on_the_recording_socket_loses_nothing(media_server, page, host, 
         expect_connected(page)
 
         def blip():
-            page.wait_for_timeout(2000)
+            # The socket is open and has chunks acknowledged (on a loaded machine that can take
+            # longer than the first two seconds of recording).
+            page.wait_for_function("() => { const r = window.parleyRecorder;"
+                                   " return r && r.socket && r.ready && r.acked > 0; }", timeout=15000)
+            page.wait_for_timeout(1000)
             assert proxy.blip("/ws/recording/", stall=1.5) == 1, [c["path"] for c in proxy.conns]
             page.wait_for_function("() => { const r = window.parleyRecorder;"
                                    " return r.attempt === 0 && r.acked > 0 && r.socket && r.ready; }")
