@@ -435,11 +435,24 @@ def _store(recording: Recording, out: Path, lease: Lease) -> str:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(save)
-        while True:
+        try:
+            while True:
+                try:
+                    return future.result(timeout=recording_media.POLL_SECONDS)
+                except FutureTimeout:
+                    lease.renew()
+        except BaseException:
+            # A save cut short (disk full, lost lease) leaves no half-written file behind.
+            future.cancel()
             try:
-                return future.result(timeout=recording_media.POLL_SECONDS)
-            except FutureTimeout:
-                lease.renew()
+                future.result()
+            except BaseException:  # noqa: S110 - the first error is the one that counts
+                pass
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not remove a partly stored recording %s", name, exc_info=True)
+            raise
 
 
 def recordings_recover() -> int:

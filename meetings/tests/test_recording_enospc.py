@@ -110,3 +110,40 @@ async def test_disk_full_during_ingest_loses_nothing_acknowledged(host, small_di
     await comm.disconnect()
     committed, spool = await database_sync_to_async(on_disk)()
     assert committed == len(data) and spool == data
+
+
+def test_disk_full_while_storing_the_mp4_fails_cleanly(host, tmp_path, settings, monkeypatch):
+    """The rendered MP4 does not fit in storage: the recording is failed with a reason (no path),
+    never ready, and the partly written file is removed."""
+    from django.core.files.storage import default_storage
+
+    from meetings.models import Recording
+    from meetings.tests.recording_support import make_clip
+    from meetings.tokens import room_token_read
+
+    settings.RECORDING_X264_PRESET = "ultrafast"
+    room, _ = room_with_meeting(host)
+    grant = room_token_read(token_for(room, user=host), tenant_id=room.tenant_id)
+    track = pipeline.track_open(grant=grant, room_id=room.pk, recording_id="rec-s", video_id="cam")
+    clip = make_clip(tmp_path / "c.webm", size="320x240", seconds=1)
+    pipeline.track_append(tenant_id=room.tenant_id, track_pk=track.pk, chunk=clip)
+    recording = pipeline.recording_process_request(grant=grant, room_id=room.pk, recording_id="rec-s")
+
+    class FillsUp:
+        """The default storage, except that saving fills the disk half-way through."""
+
+        def __getattr__(self, attr):
+            return getattr(default_storage, attr)
+
+        def save(self, name, content, **kw):
+            stored = default_storage.save(name, content, **kw)
+            with default_storage.open(stored, "r+b") as f:
+                f.truncate(100)
+            raise OSError(errno.ENOSPC, f"No space left on device: '{default_storage.path(stored)}'")
+
+    monkeypatch.setattr(pipeline, "default_storage", FillsUp())
+    assert pipeline.recording_process(recording_pk=recording.pk) == "failed"
+    recording = Recording.objects.get(pk=recording.pk)
+    assert recording.processing == "failed" and recording.file == ""
+    assert "out of disk space" in recording.error and "/" not in recording.error
+    assert default_storage.listdir(f"recordings/{room.tenant_id}")[1] == []
