@@ -182,6 +182,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env_str("PARLEY_TEST_DB_NAME"):
     # Lets several test runs share one PostgreSQL server without sharing a test database.
     DATABASES["default"]["TEST"] = {"NAME": env_str("PARLEY_TEST_DB_NAME")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Connections are reused, never opened per request or per socket frame: psycopg's pool
+    # (DB_POOL_MAX per process; CONN_MAX_AGE must then be 0), or with DB_POOL=0 persistent
+    # connections kept DB_CONN_MAX_AGE seconds and health-checked. See docs/operations.md.
+    if env_bool("DB_POOL", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN", 1), "max_size": env_int("DB_POOL_MAX", 8), "timeout": 10,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -350,19 +361,36 @@ SPECTACULAR_SETTINGS = {
 PARLEY_DEFAULT_PLAN = env_str("PARLEY_DEFAULT_PLAN", "professional")
 if PARLEY_DEFAULT_PLAN not in ("essential", "professional"):
     raise ImproperlyConfigured(f"PARLEY_DEFAULT_PLAN={PARLEY_DEFAULT_PLAN!r}: use essential or professional")
-# Emails (portal.branding.tenant_mail_send) are sent only once EMAIL_HOST is set.
+# Emails go through Django's default mailer: SMTP once EMAIL_HOST is set, else the file backend
+# (one .log file per message under $EMAIL_FILE_PATH, var/mail by default) or, with
+# EMAIL_BACKEND=console, standard output. Meeting invitations always go out this way;
+# plan-change notices to tenant staff only once SMTP is configured (EMAIL_ENABLED).
 EMAIL_ENABLED = bool(env_str("EMAIL_HOST"))
+_EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+_EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("smtp" if EMAIL_ENABLED else "file")
+if _EMAIL_BACKEND not in ("smtp", "file", "console"):
+    raise ImproperlyConfigured(f"EMAIL_BACKEND={_EMAIL_BACKEND!r}: use smtp, file or console")
+_MAIL_OPTIONS = {
+    "smtp": {
+        "host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 587),
+        "username": env_str("EMAIL_HOST_USER"), "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", True),
+    },
+    "file": {"file_path": _EMAIL_FILE_PATH},
+    "console": {},
+}
 MAILERS = {
     "default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "OPTIONS": {
-            "host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 587),
-            "username": env_str("EMAIL_HOST_USER"), "password": env_str("EMAIL_HOST_PASSWORD"),
-            "use_tls": env_bool("EMAIL_USE_TLS", True),
-        },
+        "BACKEND": f"django.core.mail.backends.{'filebased' if _EMAIL_BACKEND == 'file' else _EMAIL_BACKEND}"
+                   ".EmailBackend",
+        "OPTIONS": _MAIL_OPTIONS[_EMAIL_BACKEND],
     },
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <no-reply@localhost>")
+if not env_str("EMAIL_BACKEND") and not EMAIL_ENABLED:
+    # The zero-configuration default keeps mail on the server (var/mail) rather than failing:
+    # `check --deploy` would call the file backend an error; setting EMAIL_HOST sends real mail.
+    SILENCED_SYSTEM_CHECKS.append("mail.E001")
 
 # --- Product limits and integrations ------------------------------------------------------------
 ROOM_TOKEN_TTL_SECONDS = env_int("ROOM_TOKEN_TTL_SECONDS", 4 * 3600)
@@ -373,6 +401,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024)
 WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 300)
+# Chat and transcript lines (realtime.chatlog): stored in batches of up to CHAT_BATCH_MAX in one
+# transaction; a socket may have CHAT_WINDOW lines waiting to be stored before it is slowed
+# (its frames held, an error 'slow_down' sent); CHAT_QUEUE_MAX lines wait per process at most.
+CHAT_BATCH_MAX = env_int("CHAT_BATCH_MAX", 256)
+CHAT_WINDOW = env_int("CHAT_WINDOW", 32)
+CHAT_QUEUE_MAX = env_int("CHAT_QUEUE_MAX", 4096)
 WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", [])
 # daphne refuses WebSocket messages over 1 MiB by default, so a chunk stays below that.
 RECORDING_MAX_CHUNK_BYTES = env_int("RECORDING_MAX_CHUNK_BYTES", 1024 * 1024 - 1024)

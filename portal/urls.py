@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/docs/", plan_feature("essential")(_swagger), name="api-docs"),
     path("", include("meetings.api.urls")),
     path("", accounts_views.home, name="home"),
+    path("favicon.ico", accounts_views.favicon, name="favicon"),
     path("signup", accounts_views.signup, name="signup"),
     path("login", login_throttled(accounts_views.LoginView.as_view()), name="login"),
     path("logout", plan_feature("essential")(auth_views.LogoutView.as_view()), name="logout"),

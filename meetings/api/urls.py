@@ -37,6 +37,7 @@ urlpatterns = [
         name="api-summary-generate",
     ),
     path("meeting/<id:meeting_id>/summary", transcripts.SummaryView.as_view(), name="api-summary"),
+    path("meetings/<id:meeting_id>/summary", transcripts.SummaryTaskView.as_view(), name="api-summary-task"),
     path(
         "reporting/total-sessions-for-user", reporting.TotalSessionsView.as_view(),
         name="api-reporting-total-sessions",
