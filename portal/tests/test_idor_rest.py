@@ -54,6 +54,8 @@ MATRIX = {
     ("get", "view-transcript/<id:meeting_id>"): DENIED,
     ("post", "transcription/generate-summary/<id:meeting_id>"): DENIED,
     ("get", "meeting/<id:meeting_id>/summary"): DENIED,
+    ("get", "meetings/<id:meeting_id>/summary"): DENIED,
+    ("post", "meetings/<id:meeting_id>/summary"): DENIED,
     ("get", "reporting/total-sessions-for-user"): dict(tenant=OWN, user=OWN, guest=401, anon=401),
     ("get", "reporting/total-sessions-aggregation-for-user"): dict(tenant=OWN, user=OWN, guest=401, anon=401),
     ("get", "reporting/total-sessions-statistics-for-user"): dict(tenant=OWN, user=OWN, guest=401, anon=401),

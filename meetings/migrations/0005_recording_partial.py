@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0002_initial'),
+        ('meetings', '0004_session_participant_count'),
     ]
 
     operations = [
