@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("meetings/new", views.meeting_new, name="meeting-new"),
     path("meetings/<id:meeting_id>", views.meeting_detail, name="meeting-detail"),
     path("meetings/<id:meeting_id>/room", views.meeting_room, name="meeting-room"),
+    path("meetings/<id:meeting_id>/prejoin", views.meeting_prejoin, name="meeting-prejoin"),
     path("meetings/<id:meeting_id>/edit", views.meeting_edit, name="meeting-edit"),
     path("meetings/<id:meeting_id>/cancel", views.meeting_cancel_view, name="meeting-cancel"),
     path("meetings/<id:meeting_id>/invite", views.meeting_invite, name="meeting-invite"),

@@ -382,3 +382,9 @@ class CityTotalsSerializer(serializers.Serializer):
 class CityTotalsResponseSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     data = CityTotalsSerializer(many=True)
+
+
+class MeetingEndSerializer(serializers.Serializer):
+    meetingId = serializers.CharField()
+    ended = serializers.BooleanField(help_text="False when the meeting had already ended.")
+    endedAt = serializers.IntegerField(help_text="Milliseconds since the epoch.")

@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "meetings/update/<id:meeting_id>", meetings.MeetingUpdateView.as_view(), name="api-meeting-update"
     ),
+    path("meetings/<id:meeting_id>/end", meetings.MeetingEndView.as_view(), name="api-meeting-end"),
     path("meetings/list/<id:user_id>", meetings.MeetingListView.as_view(), name="api-meeting-list"),
     path("recording/start", recordings.RecordingStartView.as_view(), name="api-recording-start"),
     path("recording/stop", recordings.RecordingStopView.as_view(), name="api-recording-stop"),

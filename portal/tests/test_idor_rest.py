@@ -38,6 +38,7 @@ MATRIX = {
     ("post", "room/<id:room_id>/token"): dict(tenant=404, user=403, guest=401, anon=401),
     ("post", "meetings/create"): DENIED,
     ("post", "meetings/update/<id:meeting_id>"): DENIED,
+    ("post", "meetings/<id:meeting_id>/end"): DENIED,
     ("get", "meetings/list/<id:user_id>"): dict(tenant=403, user=403, guest=401, anon=401),  # not your id
     ("post", "recording/start"): DENIED,
     ("post", "recording/stop"): DENIED,

@@ -172,16 +172,23 @@ def test_host_and_guests_meet_with_video_chat_and_host_controls(
     expect(tile(page, "Grace Hopper").get_by_role("img", name="Microphone off")).to_be_visible()
     expect(tile(third, "Grace Hopper").get_by_role("img", name="Microphone off")).to_be_visible()
 
-    # The host removes the guest: the guest's page says so, the others no longer see them.
+    # The host removes the guest (after a confirmation): the guest's page says so, the others no
+    # longer see them.
     person(page, "Grace Hopper").get_by_role("button", name="Remove").click()
+    confirm = page.get_by_role("dialog", name="Remove Grace Hopper?")
+    expect(confirm).to_be_visible()
+    confirm.get_by_role("button", name="Remove").click()
     expect(guest.get_by_role("heading", name="You were removed from the meeting")).to_be_visible()
     expect(tile(page, "Grace Hopper")).to_have_count(0)
     expect(tile(third, "Grace Hopper")).to_have_count(0)
     expect(person(page, "Grace Hopper")).to_have_count(0)
     sees_video_of(page, "Katherine Johnson")
-    # The removed guest's token cannot come back.
+    # The removed guest cannot come back: not with the page they had, nor through the invite link.
     guest.reload()
-    expect(guest.get_by_role("heading", name="You could not join this meeting")).to_be_visible(timeout=20_000)
+    expect(guest.get_by_role("heading", name="You can't rejoin this meeting")).to_be_visible()
+    guest.goto(invite)
+    expect(guest.get_by_role("heading", name="You can't rejoin this meeting")).to_be_visible()
+    expect(guest.get_by_label("Your name")).to_have_count(0)
 
 
 def test_names_and_chat_render_as_text(page, live_url, host, new_page):
@@ -268,7 +275,7 @@ def test_webinar_viewer_asks_to_speak_and_the_host_accepts(page, live_url, host,
     join_as_guest(viewer, invite, "Hedy Lamarr")
     sees_video_of(viewer, "Alice Tester")
     expect(viewer.get_by_role("button", name="Microphone")).to_be_hidden()
-    viewer.get_by_role("button", name="Request to speak").click()
+    viewer.get_by_role("button", name="Raise hand").click()
     # The host answers with the keyboard.
     page.get_by_role("button", name="Accept").focus()
     page.keyboard.press("Enter")

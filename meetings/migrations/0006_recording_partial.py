@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0004_session_participant_count'),
+        ('meetings', '0005_meeting_closed_and_bans'),
     ]
 
     operations = [
