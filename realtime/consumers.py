@@ -91,8 +91,10 @@ def scope_host(scope) -> str:
 
 
 def scope_ip(scope) -> str | None:
-    client = scope.get("client")
-    return client[0] if client else None
+    """The connection's client address (``portal.net``: a trusted proxy's header, else the peer)."""
+    from portal.net import scope_client_ip
+
+    return scope_client_ip(scope)
 
 
 class _FrameConsumer(AsyncWebsocketConsumer):

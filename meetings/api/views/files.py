@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from meetings.api import serializers as s
@@ -22,7 +22,7 @@ from meetings.models import Room, RoomFile
 from meetings.selectors import room_file_get, room_get_for_member
 from meetings.services.content import FileConflict, room_file_upload, room_files_delete
 from meetings.services.rooms import user_may_manage_room
-from portal.api import Conflict, PayloadTooLarge
+from portal.api import Conflict, PayloadTooLarge, StrictFormParser, StrictJSONParser
 
 # Multipart framing around the file part; a body larger than the limit plus this is refused unread.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -72,7 +72,7 @@ class RoomFilesAPIView(MeetAPIView):
 
 
 class RoomFileUploadView(RoomFilesAPIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, StrictFormParser, StrictJSONParser]
 
     @extend_schema(
         operation_id="room_file_upload",
@@ -158,7 +158,8 @@ class RoomFilesDeleteView(RoomFilesAPIView):
     )
     def get(self, request, room_id: str):
         room = self.room(path_id(room_id))
-        files = RoomFile.objects.filter(tenant_id=room.tenant_id, room=room).order_by("-upload_date", "-pk")
+        files = (RoomFile.objects.filter(tenant_id=room.tenant_id, room=room).select_related("uploaded_by")
+                 .order_by("-upload_date", "-pk"))
         return Response({"success": True, "data": s.FileDetailSerializer(files[:500], many=True).data})
 
     @extend_schema(
