@@ -38,7 +38,8 @@ urlpatterns = [
     path("brand/theme.css", branding.theme_css, name="brand-css"),
     path("brand/logo", branding.logo, name="brand-logo"),
     path("", include("meetings.urls")),
-    path("admin/login/", login_throttled(admin.site.login)),
+    # The admin decides its own permissions; its login page is throttled like /login.
+    path("admin/login/", plan_feature("essential")(login_throttled(admin.site.login)), name="admin-login"),
     path("admin/", admin.site.urls),
 ]
 
