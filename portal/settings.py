@@ -349,6 +349,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI links between operations (created ids -> the operations that use them).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.openapi_links.add_links",
+    ],
     # portal.converters: path ids the resolver accepts (anything else is a 404 before a view).
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},

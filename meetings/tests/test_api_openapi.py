@@ -45,6 +45,12 @@ def digest(schema: dict) -> dict:
                     code: {ct: _ref_name(c.get("schema")) for ct, c in sorted(r.get("content", {}).items())}
                     for code, r in sorted(op["responses"].items())
                 },
+                # OpenAPI links (portal/openapi_links.py): target operation -> its parameters.
+                "links": {
+                    f"{code} {name}": link.get("parameters", {})
+                    for code, r in sorted(op["responses"].items())
+                    for name, link in sorted(r.get("links", {}).items())
+                },
             }
     components = {
         name: {"properties": sorted(c.get("properties", {})), "required": sorted(c.get("required", []))}

@@ -104,3 +104,53 @@ def test_ids_of_tenant_a_replayed_in_tenant_b(world):
         seen += 1
         assert response.status_code in (400, 403, 404), (operation.label, response.status_code, response.text)
     assert seen >= 10
+
+
+def test_stateful_links_zero_server_errors_and_schema_violations(world):
+    """Schemathesis' state machine over the schema's OpenAPI links (portal/openapi_links.py): a
+    created room's id is fed to its token, upload and file list, an uploaded file's name to the
+    file, a created meeting's id to its update, end, transcript and summaries — as tenant A's user,
+    with the same checks as above on every step. The links must really be followed: some linked
+    calls carry an id that only a response of this run can have produced."""
+    from portal.openapi_links import LINKS
+
+    # Only the operations the declared links join (every operation alone is the test above), so
+    # that the few scenarios land on chains; Schemathesis' own inferred links among them count too.
+    names = {name for (source, _), targets in LINKS.items() for name in (source, *targets)}
+    schema = _schema().include(operation_id=sorted(names))
+    auth = {"Authorization": f"Bearer {login_token_for(world['host'])}"}
+    created, linked, failures = set(), [], []
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": auth}
+
+        def before_call(self, case):
+            # A meeting's host must be the caller and its room one of theirs (a random id is a
+            # documented 400/404, and then no meeting would exist for the links to follow).
+            if case.operation.label == "POST /meetings/create" and isinstance(case.body, dict):
+                case.body["hostId"] = world["host"].pk
+                if case.body.get("roomId") is not None:
+                    case.body["roomId"] = world["ids"]["room_id"]
+            params = case.path_parameters or {}
+            if {params.get("room_id"), params.get("meeting_id")} & created:
+                linked.append(case.operation.label)
+
+        def after_call(self, response, case):
+            if response.status_code == 201 and case.operation.label in ("POST /room/create", "POST /meetings/create"):
+                body = response.json()
+                created.add(body.get("meetingId") or body["data"]["id"])
+
+        def validate_response(self, response, case, **kwargs):
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except (Exception, BaseExceptionGroup) as exc:  # collect all, report together
+                lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+                failures.append(f"{case.operation.label} [{response.status_code}]: {' | '.join(lines[1:4])}")
+
+    Workflow.run(settings=settings(max_examples=40, stateful_step_count=6, deadline=None, database=None,
+                                   derandomize=True, suppress_health_check=list(HealthCheck)))
+    assert not failures, "\n" + "\n".join(sorted(set(failures))[:40])
+    assert created, "no room or meeting was created"
+    assert "POST /room/{room_id}/token" in linked, sorted(set(linked))
+    assert any("{meeting_id}" in label for label in linked), sorted(set(linked))
