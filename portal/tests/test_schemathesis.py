@@ -137,7 +137,8 @@ def test_stateful_links_zero_server_errors_and_schema_violations(world):
                 linked.append(case.operation.label)
 
         def after_call(self, response, case):
-            if response.status_code == 201 and case.operation.label in ("POST /room/create", "POST /meetings/create"):
+            creates = ("POST /room/create", "POST /meetings/create")
+            if response.status_code == 201 and case.operation.label in creates:
                 body = response.json()
                 created.add(body.get("meetingId") or body["data"]["id"])
 
