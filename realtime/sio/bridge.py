@@ -1,0 +1,91 @@
+"""The bridge between a native consumer and one Socket.IO connection.
+
+A native consumer talks ASGI (``base_send`` of ``websocket.accept`` / ``websocket.send`` /
+``websocket.close``); a ``Bridge`` subclass of it turns those into Socket.IO operations on its
+``sid``: a text frame becomes an event named by the frame's ``type`` (or, for clients that asked
+for it, the generic ``message`` event), a close before the connection was accepted becomes a
+refused connection (``connect_error``), a close after it a ``closing`` event and a disconnect.
+
+Frames sent while the Socket.IO handshake is still running (``room_state`` is sent from the join
+itself) wait in ``pending`` and go out right after the server's CONNECT packet
+(``servers.Server._handle_connect``), in order, before anything sent later.
+"""
+
+import json
+import logging
+
+logger = logging.getLogger(__name__)
+
+#: The generic event carrying a whole ``{type, ...}`` frame, both ways (Socket.IO's ``send()``).
+GENERIC = "message"
+
+_last_text: str | None = None
+_last_frame: dict | None = None
+
+
+def parse(text: str) -> dict:
+    """A frame the server encoded; the last one is kept, since a fan-out parses the same text
+    once per Socket.IO recipient."""
+    global _last_text, _last_frame
+    if text is not _last_text:
+        _last_frame = json.loads(text)
+        _last_text = text
+    return _last_frame
+
+
+class Bridge:
+    """Mixin for a native consumer class: ``bridge_open`` instead of ASGI's ``__call__``."""
+
+    wire = None  # never daphne's fast path: the hub sends through base_send
+
+    def bridge_open(self, server, sid: str, scope: dict, *, generic: bool = False) -> None:
+        self.sio = server
+        self.sid = sid
+        self.scope = scope
+        self.generic = generic
+        self.channel_layer = None
+        self.connected = False         # the CONNECT packet went out
+        self.pending: list[dict] = []  # frames sent before it
+        self.refused: int | None = None  # close code given before CONNECT
+        self.capture: list[dict] | None = None  # frames sent while one client event is handled
+
+    async def base_send(self, message: dict) -> None:
+        kind = message["type"]
+        if kind == "websocket.send":
+            text = message.get("text")
+            if text is None:  # no consumer of ours sends binary frames
+                return
+            frame = parse(text)
+            if self.capture is not None:
+                self.capture.append(frame)
+            if not self.connected:
+                self.pending.append(frame)
+                return
+            await self.emit_frame(frame)
+        elif kind == "websocket.close":
+            code = message.get("code", 1000)
+            if not self.connected:
+                self.refused = code
+                return
+            self.connected = False
+            await self.sio.emit("closing", {"code": code}, to=self.sid)
+            await self.sio.disconnect(self.sid)
+        # websocket.accept: Socket.IO's CONNECT is sent by the server once the handler returns
+
+    async def emit_frame(self, frame: dict) -> None:
+        await self.sio.emit(GENERIC if self.generic else frame["type"], frame, to=self.sid)
+
+    async def flush(self) -> None:
+        """After CONNECT: the frames of the join, then live ones."""
+        while self.pending:
+            await self.emit_frame(self.pending.pop(0))
+        self.connected = True
+
+    async def handle(self, message: dict) -> list[dict]:
+        """One ASGI message through the consumer's own dispatch; the frames it answered with."""
+        self.capture = captured = []
+        try:
+            await self.dispatch(message)
+        finally:
+            self.capture = None
+        return captured

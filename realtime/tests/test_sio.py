@@ -1,0 +1,181 @@
+"""The Socket.IO transport (realtime.sio) against a live daphne, with python-socketio's client:
+a Socket.IO client and a native client in one room, refusals (token, tenant, Origin), the meet
+socket's ``room.join``, and a recording streamed over the recording socket until it plays.
+
+The Node client (``socket.io-client``) is tested in tests/sdk/test_sio_node.py."""
+
+import asyncio
+import json
+
+import pytest
+import socketio
+import websockets
+from channels.db import database_sync_to_async as db
+
+from meetings.models import Recording
+from meetings.recording_pipeline import recording_process
+from meetings.services.rooms import room_create
+from meetings.tests.recording_support import chunks, make_clip, probe, room_with_meeting
+from meetings.tokens import room_token_mint
+from portal.accounts.tokens import login_token_for
+from tests.live import daphne_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOM_PATH = "/erizocontroller/socket.io"
+MEET_PATH = "/socket.io"
+RECORDING_PATH = "/recording/socket.io"
+
+
+@pytest.fixture(scope="module")
+def live(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), daphne_server(name="sio") as (url, _proc):
+        yield url
+
+
+class SioPeer:
+    """A python-socketio client that records every event it gets."""
+
+    def __init__(self):
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: asyncio.Queue = asyncio.Queue()
+        self.client.on("*", self._event)
+
+    async def _event(self, event, *args):
+        await self.events.put((event, args[0] if args else None))
+
+    async def connect(self, base: str, path: str, *, transports=("websocket",), headers=None, **auth):
+        await self.client.connect(base, socketio_path=path, auth=auth, transports=list(transports),
+                                  headers=headers or {}, wait_timeout=5)
+        return self
+
+    async def next(self, event: str, timeout: float = 5):
+        async with asyncio.timeout(timeout):
+            while True:
+                name, data = await self.events.get()
+                if name == event:
+                    return data
+
+
+async def native(base: str, room, token: str):
+    ws = await websockets.connect(f"{base.replace('http', 'ws')}/ws/rooms/{room.pk}/?token={token}")
+    state = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert state["type"] == "room_state"
+    return ws, state
+
+
+async def native_next(ws, kind: str, timeout: float = 5) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == kind:
+                return frame
+
+
+def mint(room, role, name):
+    return room_token_mint(tenant_id=room.tenant_id, room_id=room.pk, role=role, name=name)
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_socketio_and_native_clients_share_a_room(live, host, transport):
+    room = await db(room_create)(owner=host, name="Mixed")
+    ws, _ = await native(live, room, mint(room, "host", "Alice"))
+    bob = await SioPeer().connect(live, ROOM_PATH, transports=[transport], token=mint(room, "participant", "Bob"))
+    state = await bob.next("room_state")
+    assert state["you"]["username"] == "Bob" and len(state["participants"]) == 2
+    bob_id = state["you"]["id"]
+    while (await native_next(ws, "room_connected"))["id"] != bob_id:
+        pass
+
+    # chat both ways, with the server's identity on it
+    assert await bob.client.call("chat-box", {"msg": "hi from sio"}, timeout=5) == {"ok": True}
+    chat = await native_next(ws, "chat-box")
+    assert (chat["msg"], chat["id"], chat["username"]) == ("hi from sio", bob_id, "Bob")
+    await ws.send(json.dumps({"type": "chat-box", "msg": "hi from native"}))
+    assert (await bob.next("chat-box"))["msg"] == "hi from native"
+    # the generic event carries a whole frame
+    await bob.client.send({"type": "chat-box", "msg": "sent the seed's way"})
+    assert (await native_next(ws, "chat-box"))["msg"] == "sent the seed's way"
+
+    # a host control from the native host reaches the Socket.IO participant
+    await ws.send(json.dumps({"type": "mute-participant", "userId": bob_id}))
+    assert (await bob.next("mute-participant"))["userId"] == bob_id
+    # and one from the participant is refused: an error event, and the ack
+    answer = await bob.client.call("mute-all-participants", {}, timeout=5)
+    assert answer["ok"] is False and answer["error"]["code"] == "forbidden"
+    assert (await bob.next("error"))["code"] == "forbidden"
+    # bad input: an error, the connection stays
+    answer = await bob.client.call("chat-box", "not an object", timeout=5)
+    assert answer["error"]["code"] == "invalid_payload"
+    answer = await bob.client.call("chat-box", {"msg": b"\x00binary"}, timeout=5)
+    assert answer["error"]["code"] == "binary_not_supported"
+    assert (await bob.client.call("no-such-event", {}, timeout=5))["error"]["code"] == "unknown_type"
+
+    await bob.client.disconnect()
+    assert (await native_next(ws, "room_disconnected"))["id"] == bob_id
+    await ws.close()
+
+
+async def test_refusals_come_back_as_connect_errors(live, host, outsider):
+    room = await db(room_create)(owner=host, name="Guarded")
+    beta_room = await db(room_create)(owner=outsider, name="Beta")
+
+    async def refused(path=ROOM_PATH, headers=None, **auth):
+        peer = SioPeer()
+        with pytest.raises(socketio.exceptions.ConnectionError) as caught:
+            await peer.connect(live, path, headers=headers, **auth)
+        return str(caught.value)
+
+    assert "unauthorised" in await refused(token="forged")
+    # a token of another room, and one of another tenant (on this tenant's host)
+    other = await db(room_create)(owner=host, name="Other")
+    assert "unauthorised" in await refused(token=mint(room, "host", "A"), roomId=other.pk)
+    assert "unauthorised" in await refused(token=mint(beta_room, "host", "C"))
+    # a foreign Origin: Engine.IO refuses the handshake itself
+    assert await refused(token=mint(room, "host", "A"), headers={"Origin": "https://evil.example"})
+    # a tenant-A token on tenant B's host
+    assert await refused(token=mint(room, "host", "A"), headers={"Host": "beta.test"})
+    assert "unauthorised" in await refused(MEET_PATH, token="forged")
+    assert "forbidden" in await refused(RECORDING_PATH, token=mint(room, "participant", "P"))
+
+
+async def test_meet_socket_room_join(live, host):
+    room = await db(room_create)(owner=host, name="Meet")
+    peer = await SioPeer().connect(live, MEET_PATH, token=await db(login_token_for)(host))
+    joined = await peer.client.call("room.join", {"roomId": room.pk, "sessionType": "viewer",
+                                                  "ip": "192.168.0.100"}, timeout=5)
+    assert joined == {"type": "room.joined", "roomId": room.pk, "sessionType": "viewer"}
+    assert (await peer.next("room.joined"))["roomId"] == room.pk
+    refused = await peer.client.call("room.join", {"roomId": "nope"}, timeout=5)
+    assert refused["type"] == "error" and refused["code"] == "not_found"
+    await peer.client.disconnect()
+
+
+async def test_recording_over_socketio_plays(live, host, tmp_path, settings):
+    settings.RECORDING_X264_PRESET = "ultrafast"
+    room, _ = await db(room_with_meeting)(host)
+    clip = make_clip(tmp_path / "a.webm", size="320x240", seconds=1)
+    peer = await SioPeer().connect(live, RECORDING_PATH, token=mint(room, "host", "Alice"))
+    call = peer.client.call
+    created = await call("create-file", {"roomId": room.pk, "recordingId": "rec-sio", "videoId": "cam-1"})
+    assert created["type"] == "file-created" and created["bytes"] == 0
+    total = 0
+    for piece in chunks(clip, 32 * 1024):
+        total += len(piece)
+        assert await call("stream", {"data": piece, "videoId": "cam-1"}) == {
+            "type": "ack", "videoId": "cam-1", "bytes": total}
+    refused = await call("stream", {"data": "not binary", "videoId": "cam-1"})
+    assert refused["code"] == "bad-frame"
+    assert (await call("stop-writing", "cam-1")) == {"type": "file-closed", "videoId": "cam-1", "bytes": total}
+    processing = await call("process-recording", {"roomId": room.pk, "recordingId": "rec-sio"})
+    assert processing["processing"] == "pending"
+    await peer.client.disconnect()
+
+    recording = await db(Recording.objects.get)(recording_id="rec-sio")
+    await db(recording_process)(recording_pk=recording.pk)
+    recording = await db(Recording.objects.get)(pk=recording.pk)
+    assert (recording.processing, recording.error) == ("ready", "")
+    path = tmp_path / "out.mp4"
+    path.write_bytes(await db(lambda: recording.file.read())())
+    info = probe(path)
+    assert any(s["codec_type"] == "video" for s in info["streams"])
