@@ -70,7 +70,8 @@ class Bridge:
             self.connected = False
             await self.sio.emit("closing", {"code": code}, to=self.sid)
             await self.sio.disconnect(self.sid)
-        # websocket.accept: Socket.IO's CONNECT is sent by the server once the handler returns
+        elif kind == "websocket.accept":  # CONNECT is sent by the server once the handler returns
+            self.accepted = True
 
     async def emit_frame(self, frame: dict) -> None:
         await self.sio.emit(GENERIC if self.generic else frame["type"], frame, to=self.sid)
