@@ -6,6 +6,9 @@ The Node client (``socket.io-client``) is tested in tests/sdk/test_sio_node.py."
 
 import asyncio
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOM_PATH = "/erizocontroller/socket.io"
 MEET_PATH = "/socket.io"
 RECORDING_PATH = "/recording/socket.io"
+NODE_TEST = Path(__file__).resolve().parents[2] / "tests" / "sdk" / "sio.test.mjs"
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +205,34 @@ async def test_recording_over_socketio_plays(server, host, tmp_path, settings):
     path = Path(default_storage.path(recording.file))
     assert [s["codec_name"] for s in probe(path)["streams"] if s["codec_type"] == "video"] == ["h264"]
     assert decodes_cleanly(path)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (npm's runtime; make install needs it)")
+async def test_official_socketio_client(server, host, outsider, tmp_path, settings):
+    """tests/sdk/sio.test.mjs: socket.io-client (npm) in a room with a native client, refusals,
+    room.join, and a recording streamed over the recording socket — processed here until it plays."""
+    live, media = server
+    settings.RECORDING_X264_PRESET = "ultrafast"
+    settings.MEDIA_ROOT = media
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}}}
+    room, _ = await db(room_with_meeting)(host)
+    beta_room = await db(room_create)(owner=outsider, name="Beta")
+    make_clip(tmp_path / "clip.webm", size="320x240", seconds=1)
+    env = {
+        "base": live, "roomId": room.pk, "clip": str(tmp_path / "clip.webm"),
+        "hostToken": mint(room, "host", "Alice"), "participantToken": mint(room, "participant", "Bob"),
+        "viewerToken": mint(room, "viewer", "Vic"), "otherTenantToken": mint(beta_room, "host", "Charlie"),
+        "loginToken": await db(login_token_for)(host),
+    }
+    result = await asyncio.to_thread(
+        subprocess.run, ["node", "--test", str(NODE_TEST)], capture_output=True, text=True, timeout=90,
+        cwd=NODE_TEST.parent, env={**os.environ, "SIO_TEST": json.dumps(env)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# fail 0" in result.stdout and "# pass 5" in result.stdout, result.stdout
+
+    recording = await db(Recording.objects.get)(recording_id="rec-node")
+    await db(recording_process)(recording_pk=recording.pk)
+    recording = await db(Recording.objects.get)(pk=recording.pk)
+    assert (recording.processing, recording.error) == ("ready", "")
+    assert decodes_cleanly(Path(default_storage.path(recording.file)))
