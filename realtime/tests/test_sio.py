@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import socketio
@@ -19,10 +20,13 @@ from django.core.files.storage import default_storage
 
 from meetings.models import Recording
 from meetings.recording_pipeline import recording_process
-from meetings.services.rooms import room_create
+from meetings.services.rooms import meeting_create, room_create
 from meetings.tests.recording_support import chunks, decodes_cleanly, make_clip, probe, room_with_meeting
 from meetings.tokens import room_token_mint
 from portal.accounts.tokens import login_token_for
+from realtime.protocol import REGISTRY
+from realtime.tests.test_events import payload
+from realtime.tests.test_idor import EVENTS, may_send
 from tests.live import daphne_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -236,3 +240,35 @@ async def test_official_socketio_client(server, host, outsider, tmp_path, settin
     recording = await db(Recording.objects.get)(pk=recording.pk)
     assert (recording.processing, recording.error) == ("ready", "")
     assert decodes_cleanly(Path(default_storage.path(recording.file)))
+
+
+@pytest.mark.parametrize("role", ["viewer", "participant"])
+async def test_every_event_is_checked_as_on_the_native_socket(live, host, role):
+    """The IDOR matrix's role rules (test_idor.WHO_MAY_SEND), over Socket.IO: what the role may not
+    send is refused (error event and ack) and reaches nobody; what it may send is not refused."""
+    room = await db(room_create)(owner=host, name="Matrix")
+    meeting = await db(meeting_create)(host=host, title="Matrix", room=room)
+    ws, state = await native(live, room, mint(room, "host", "Alice"))
+    peer = await SioPeer().connect(live, ROOM_PATH, token=mint(room, role, "Mallory"))
+    me = (await peer.next("room_state"))["you"]["id"]
+    cast = {"viewer": SimpleNamespace(id=state["you"]["id"])}  # the target: someone in the room
+    refused = []
+    for name in EVENTS:
+        frame = payload(REGISTRY[name], cast, meeting)
+        answer = await peer.client.call(frame.pop("type"), frame, timeout=5)
+        if not answer["ok"] and answer["error"]["code"] == "forbidden":
+            refused.append(name)
+    assert refused == [name for name in EVENTS if not may_send(name, role)]
+    # nothing refused reached the host: everything before the sentinel is checked
+    await peer.client.call("chat-box", {"msg": "sentinel"}, timeout=5)
+    seen = []
+    async with asyncio.timeout(5):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == "chat-box" and frame.get("msg") == "sentinel":
+                break
+            if frame.get("id") == me:
+                seen.append(frame["type"])
+    assert not set(seen) & set(refused), seen
+    await peer.client.disconnect()
+    await ws.close()
