@@ -71,11 +71,11 @@ class SioPeer:
                                   headers=headers or {}, wait_timeout=5)
         return self
 
-    async def next(self, event: str, timeout: float = 5):
+    async def next(self, event: str, timeout: float = 5, match=lambda data: True):
         async with asyncio.timeout(timeout):
             while True:
                 name, data = await self.events.get()
-                if name == event:
+                if name == event and match(data):
                     return data
 
 
@@ -137,8 +137,13 @@ async def test_socketio_and_native_clients_share_a_room(live, host, transport):
     if transport == "websocket":
         await bob.client.disconnect()
         assert (await native_next(ws, "room_disconnected"))["id"] == bob_id
-    else:  # python-engineio's client waits out its long-poll on disconnect (the Node test leaves)
-        await bob.client.eio.disconnect(abort=True)
+    else:  # removed by the host: told why, then disconnected by the server
+        await ws.send(json.dumps({"type": "remove-participant", "userId": bob_id}))
+        assert await bob.next("closing") == {"code": 4003}
+        assert (await native_next(ws, "room_disconnected"))["id"] == bob_id
+        async with asyncio.timeout(5):
+            while bob.client.connected:
+                await asyncio.sleep(0.05)
     await ws.close()
 
 
@@ -272,3 +277,27 @@ async def test_every_event_is_checked_as_on_the_native_socket(live, host, role):
     assert not set(seen) & set(refused), seen
     await peer.client.disconnect()
     await ws.close()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+async def test_across_two_processes_on_redis(host):
+    """A Socket.IO client on one daphne, a native client on another: presence, chat, strokes and
+    a host control cross through the hubs' channel layer."""
+    room = await db(room_create)(owner=host, name="Cross")
+    with daphne_server(name="sio-a") as (a, _), daphne_server(name="sio-b") as (b, _):
+        bob = await SioPeer().connect(a, ROOM_PATH, token=mint(room, "participant", "Bob"))
+        bob_id = (await bob.next("room_state"))["you"]["id"]
+        ws, state = await native(b, room, mint(room, "host", "Alice"))
+        assert bob_id in {p["id"] for p in state["participants"]}
+        await bob.next("room_connected", match=lambda f: f["id"] == state["you"]["id"])
+        await bob.client.emit("chat-box", {"msg": "from A"})
+        assert (await native_next(ws, "chat-box"))["msg"] == "from A"
+        await ws.send(json.dumps({"type": "sendDrawingData", "msg": {"drawingType": "mousemove",
+                                                                     "payload": {"pos": {"x": 3}}}}))
+        assert (await bob.next("sendDrawingData"))["msg"]["payload"] == {"pos": {"x": 3}}
+        await ws.send(json.dumps({"type": "mute-participant", "userId": bob_id}))
+        assert (await bob.next("mute-participant"))["userId"] == bob_id
+        await bob.client.disconnect()
+        assert (await native_next(ws, "room_disconnected"))["id"] == bob_id
+        await ws.close()
