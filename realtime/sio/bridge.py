@@ -38,8 +38,10 @@ class Bridge:
 
     wire = None  # never daphne's fast path: the hub sends through base_send
 
-    def bridge_open(self, server, sid: str, scope: dict, *, generic: bool = False) -> None:
+    def bridge_open(self, server, sid: str, scope: dict, *, generic: bool = False,
+                    namespace: str = "/") -> None:
         self.sio = server
+        self.namespace = namespace
         self.sid = sid
         self.scope = scope
         self.generic = generic
@@ -68,13 +70,14 @@ class Bridge:
                 self.refused = code
                 return
             self.connected = False
-            await self.sio.emit("closing", {"code": code}, to=self.sid)
-            await self.sio.disconnect(self.sid)
+            await self.sio.emit("closing", {"code": code}, to=self.sid, namespace=self.namespace)
+            await self.sio.disconnect(self.sid, namespace=self.namespace)
         elif kind == "websocket.accept":  # CONNECT is sent by the server once the handler returns
             self.accepted = True
 
     async def emit_frame(self, frame: dict) -> None:
-        await self.sio.emit(GENERIC if self.generic else frame["type"], frame, to=self.sid)
+        await self.sio.emit(GENERIC if self.generic else frame["type"], frame, to=self.sid,
+                            namespace=self.namespace)
 
     async def flush(self) -> None:
         """After CONNECT: the frames of the join, then live ones."""

@@ -159,30 +159,35 @@ class SioRoomConsumer(Bridge, RoomConsumer):
 room_server = Server(max_bytes=2 * settings.WS_MAX_FRAME_BYTES + 1024)
 
 
-@room_server.event
-async def connect(sid, environ, auth=None):
-    tenant = environ["asgi.scope"]["tenant"]
-    token, room_id = credential(environ, auth, "token"), credential(environ, auth, "roomId")
-    if not room_id:  # the room token names its room
-        try:
-            room_id = room_token_read(token, tenant_id=tenant.id).room_id
-        except InvalidRoomToken:
-            room_id = "-"
-    conn = SioRoomConsumer()
-    conn.bridge_open(room_server, sid, native_scope(environ, token=token, path=f"/ws/rooms/{room_id}/",
-                                                    room_id=room_id), generic=wants_generic(environ, auth))
-    await room_server.open(conn, sid)
+def serve_room(server: Server, namespace: str = "/") -> None:
+    """The room socket's handlers, on ``namespace`` of ``server``."""
+
+    async def connect(sid, environ, auth=None):
+        tenant = environ["asgi.scope"]["tenant"]
+        token, room_id = credential(environ, auth, "token"), credential(environ, auth, "roomId")
+        if not room_id:  # the room token names its room
+            try:
+                room_id = room_token_read(token, tenant_id=tenant.id).room_id
+            except InvalidRoomToken:
+                room_id = "-"
+        conn = SioRoomConsumer()
+        scope = native_scope(environ, token=token, path=f"/ws/rooms/{room_id}/", room_id=room_id)
+        conn.bridge_open(server, sid, scope, generic=wants_generic(environ, auth), namespace=namespace)
+        await server.open(conn, sid)
+
+    async def disconnect(sid, reason=None):
+        await server.drop(sid)
+
+    async def room_event(event, sid, *args):
+        text, refusal = room_frame(event, args)
+        return ack_of(await server.frame(sid, text, refusal=refusal))
+
+    server.on("connect", connect, namespace=namespace)
+    server.on("disconnect", disconnect, namespace=namespace)
+    server.on("*", room_event, namespace=namespace)
 
 
-@room_server.event
-async def disconnect(sid, reason=None):
-    await room_server.drop(sid)
-
-
-@room_server.on("*")
-async def room_event(event, sid, *args):
-    text, refusal = room_frame(event, args)
-    return ack_of(await room_server.frame(sid, text, refusal=refusal))
+serve_room(room_server)
 
 
 # --- the meet socket --------------------------------------------------------------------------
@@ -217,6 +222,13 @@ async def meet_event(event, sid, *args):
     text, refusal = (data, None) if isinstance(data, str) else frame_text(data)
     frames = await meet_server.frame(sid, text, refusal=refusal)
     return frames[-1] if frames else None
+
+
+# A client given the seed's URL as is (``io("wss://host/erizocontroller/socket.io")``) connects
+# to the default path ``/socket.io/`` with the namespace ``/erizocontroller/socket.io``: the
+# room socket answers there too (and on ``/erizocontroller``).
+for _namespace in ("/erizocontroller", "/erizocontroller/socket.io"):
+    serve_room(meet_server, _namespace)
 
 
 # --- the recording socket -------------------------------------------------------------------

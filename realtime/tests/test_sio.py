@@ -238,7 +238,7 @@ async def test_official_socketio_client(server, host, outsider, tmp_path, settin
         subprocess.run, ["node", "--test", str(NODE_TEST)], capture_output=True, text=True, timeout=90,
         cwd=NODE_TEST.parent, env={**os.environ, "SIO_TEST": json.dumps(env)})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "# fail 0" in result.stdout and "# pass 5" in result.stdout, result.stdout
+    assert "# fail 0" in result.stdout and "# pass 6" in result.stdout, result.stdout
 
     recording = await db(Recording.objects.get)(recording_id="rec-node")
     await db(recording_process)(recording_pk=recording.pk)

@@ -119,6 +119,16 @@ test("frames: 'message' delivers every frame on the generic event", async () => 
   viewer.disconnect();
 });
 
+test("the seed's URL as is: /socket.io/ with the namespace /erizocontroller/socket.io", async () => {
+  const socket = io(`${env.base}/erizocontroller/socket.io`, { auth: { token: env.viewerToken }, reconnection: false, forceNew: true });
+  opened.push(socket);
+  const state = next(socket, "room_state");
+  await connected(socket);
+  assert.equal((await state).you.username, "Vic");
+  assert.equal((await socket.emitWithAck("chat-box", { msg: "seed url" })).ok, true);
+  socket.disconnect();
+});
+
 test("refusals: a bad token, another tenant's token, an unknown site", async () => {
   const bad = await refused(sio("/erizocontroller/socket.io", { token: "forged" }));
   assert.equal(bad.message, "unauthorised");
