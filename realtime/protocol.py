@@ -89,6 +89,12 @@ class Event:
     example: dict = field(default_factory=dict)
     feature: str = ""                     # the plan feature (portal.plans) the event belongs to
 
+    @property
+    def seed_id(self) -> str | None:
+        """The field the seed calls ``id`` (the participant answered, the old stream, the
+        product), if this event has one: relayed as ``id`` too, the sender as ``senderId``."""
+        return next((name for name, spec in self.fields.items() if spec.alias == "id"), None)
+
     def may_send(self, role: str) -> bool:
         return role in SENDERS[self.sender]
 
