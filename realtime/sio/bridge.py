@@ -33,15 +33,27 @@ def parse(text: str) -> dict:
     return _last_frame
 
 
+def in_seconds(frame: dict) -> dict:
+    """``frame`` with its ``time`` (and its chat history's) in seconds, the seed's unit."""
+    if not isinstance(frame.get("time"), int):
+        return frame
+    frame = {**frame, "time": frame["time"] // 1000}
+    if isinstance(frame.get("chat"), list):  # room_state
+        frame["chat"] = [{**m, "time": m["time"] // 1000} if isinstance(m.get("time"), int) else m
+                         for m in frame["chat"]]
+    return frame
+
+
 class Bridge:
     """Mixin for a native consumer class: ``bridge_open`` instead of ASGI's ``__call__``."""
 
     wire = None  # never daphne's fast path: the hub sends through base_send
 
     def bridge_open(self, server, sid: str, scope: dict, *, generic: bool = False,
-                    namespace: str = "/") -> None:
+                    namespace: str = "/", seconds: bool = False) -> None:
         self.sio = server
         self.namespace = namespace
+        self.seconds = seconds  # ``time`` in the seed's unit (seconds) instead of milliseconds
         self.sid = sid
         self.scope = scope
         self.generic = generic
@@ -76,6 +88,8 @@ class Bridge:
             self.accepted = True
 
     async def emit_frame(self, frame: dict) -> None:
+        if self.seconds:
+            frame = in_seconds(frame)
         await self.sio.emit(GENERIC if self.generic else frame["type"], frame, to=self.sid,
                             namespace=self.namespace)
 

@@ -69,6 +69,11 @@ def wants_generic(environ: dict, auth) -> bool:
     return credential(environ, auth, "frames") == GENERIC
 
 
+def wants_seconds(environ: dict, auth) -> bool:
+    """The seed's ``time`` is in seconds; ``timeUnit: "ms"`` asks for Parley's milliseconds."""
+    return credential(environ, auth, "timeUnit") != "ms"
+
+
 class Server(socketio.AsyncServer):
     """An AsyncServer whose connections are bridged consumers (``self.conns``, by sid)."""
 
@@ -172,7 +177,8 @@ def serve_room(server: Server, namespace: str = "/") -> None:
                 room_id = "-"
         conn = SioRoomConsumer()
         scope = native_scope(environ, token=token, path=f"/ws/rooms/{room_id}/", room_id=room_id)
-        conn.bridge_open(server, sid, scope, generic=wants_generic(environ, auth), namespace=namespace)
+        conn.bridge_open(server, sid, scope, generic=wants_generic(environ, auth), namespace=namespace,
+                         seconds=wants_seconds(environ, auth))
         await server.open(conn, sid)
 
     async def disconnect(sid, reason=None):

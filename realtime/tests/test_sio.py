@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -115,7 +116,11 @@ async def test_socketio_and_native_clients_share_a_room(live, host, transport):
     chat = await native_next(ws, "chat-box")
     assert (chat["msg"], chat["id"], chat["username"]) == ("hi from sio", bob_id, "Bob")
     await ws.send(json.dumps({"type": "chat-box", "msg": "hi from native"}))
-    assert (await bob.next("chat-box"))["msg"] == "hi from native"
+    got = await bob.next("chat-box")
+    assert got["msg"] == "hi from native"
+    # time in the seed's unit (seconds) on Socket.IO; the native socket's is milliseconds
+    assert abs(got["time"] - time.time()) < 60 and chat["time"] > 10**12
+    assert abs(state["time"] - time.time()) < 60
     # the generic event carries a whole frame
     await bob.client.send({"type": "chat-box", "msg": "sent the seed's way"})
     assert (await native_next(ws, "chat-box"))["msg"] == "sent the seed's way"

@@ -88,6 +88,7 @@ test("a Socket.IO client and a native client share one room", async () => {
   assert.deepEqual(await bob.emitWithAck("chat-box", { msg: "hello from socket.io" }), { ok: true });
   const chat = await host.next("chat-box");
   assert.equal(chat.msg, "hello from socket.io");
+  assert.ok(Math.abs((await state).time - Date.now() / 1000) < 60); // the seed's seconds by default
   assert.equal(chat.id, bobId);
   host.sendFrame({ type: "chat-box", msg: "hello from native" });
   assert.equal((await next(bob, "chat-box")).msg, "hello from native");
@@ -111,11 +112,12 @@ test("a Socket.IO client and a native client share one room", async () => {
 });
 
 test("frames: 'message' delivers every frame on the generic event", async () => {
-  const viewer = sio("/erizocontroller/socket.io", { token: env.viewerToken, frames: "message" },
+  const viewer = sio("/erizocontroller/socket.io", { token: env.viewerToken, frames: "message", timeUnit: "ms" },
     { transports: ["websocket"] });
   const state = next(viewer, "message", (f) => f.type === "room_state");
   await connected(viewer);
   assert.equal((await state).you.role, "viewer");
+  assert.ok(Math.abs((await state).time - Date.now()) < 60_000); // milliseconds, as asked
   viewer.disconnect();
 });
 
