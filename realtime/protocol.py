@@ -16,6 +16,7 @@ documentation and are refused when a client sends them.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from portal.plans.catalogue import feature_known
 from realtime import handlers as h
@@ -89,7 +90,7 @@ class Event:
     example: dict = field(default_factory=dict)
     feature: str = ""                     # the plan feature (portal.plans) the event belongs to
 
-    @property
+    @cached_property
     def seed_id(self) -> str | None:
         """The field the seed calls ``id`` (the participant answered, the old stream, the
         product), if this event has one: relayed as ``id`` too, the sender as ``senderId``."""
