@@ -1,5 +1,7 @@
 """Forms of the meeting pages: schedule a meeting, join one as a guest."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django import forms
 from django.utils import timezone
 
@@ -20,12 +22,33 @@ def _now_to_the_minute():
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-class MeetingScheduleForm(forms.Form):
+class LocalTimeForm(forms.Form):
+    """The browser fills ``time_zone`` (IANA name, from Intl) and shows ``datetime-local`` inputs in
+    that zone (static/parley/times.js); the server reads them in it. Without JavaScript: UTC."""
+
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput(
+        attrs={"data-time-zone": True}))
+
+    def zone(self):
+        name = (self.data.get("time_zone") or "").strip()
+        try:
+            return ZoneInfo(name) if name else ZoneInfo("UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def clean_scheduled_start(self):
+        value = self.cleaned_data["scheduled_start"]
+        if value is None:
+            return value
+        return value.replace(tzinfo=None).replace(tzinfo=self.zone())
+
+
+class MeetingScheduleForm(LocalTimeForm):
     title = forms.CharField(label="Title", max_length=200)
     scheduled_start = forms.DateTimeField(
-        label="Start time", initial=_now_to_the_minute, widget=DateTimeLocalInput(),
+        label="Start time", initial=_now_to_the_minute, widget=DateTimeLocalInput(attrs={"data-utc": True}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text="Times are in UTC.",
+        help_text="In your time zone.",
     )
     duration_minutes = forms.TypedChoiceField(
         label="Duration", choices=DURATION_CHOICES, coerce=int, initial=60,
@@ -41,6 +64,27 @@ class MeetingScheduleForm(forms.Form):
     is_private = forms.BooleanField(
         label="Private", required=False,
         help_text="Only people signed in to this site can join through the invite link.",
+    )
+
+
+class MeetingEditForm(LocalTimeForm):
+    """Edit or reschedule: title, start, duration and transcript."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    scheduled_start = forms.DateTimeField(
+        label="Start time", widget=DateTimeLocalInput(attrs={"data-utc": True}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text="In your time zone.",
+    )
+    duration_minutes = forms.TypedChoiceField(label="Duration", choices=DURATION_CHOICES, coerce=int)
+    transcript_enabled = forms.BooleanField(label="Enable transcript", required=False)
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label="Invite by email", max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "ada@example.com, grace@example.com"}),
+        help_text="Each person gets the invite link and a calendar file (.ics).",
     )
 
 

@@ -9,8 +9,9 @@ optionally narrowed to one host by ``userID``. Each report is one query.
 from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Substr, TruncDate
 
 from meetings.models import AnalyticsSession
 from meetings.selectors import user_is_tenant_staff
@@ -51,18 +52,28 @@ def total_sessions(sessions: QuerySet) -> int:
 def sessions_per_day_and_domain(sessions: QuerySet) -> list[dict]:
     """``[{"domainCounts": [{"domain", "count"}], "date"}]`` by UTC day, oldest first."""
     rows = (
-        sessions.annotate(day=TruncDate("started_at", tzinfo=UTC))
+        sessions.annotate(day=_utc_day())
         .values("day", "domain")
         .annotate(count=Count("id"))
         .order_by("day", "domain")
     )
     days: dict = {}
     for row in rows:
-        days.setdefault(row["day"], []).append({"domain": row["domain"], "count": row["count"]})
+        days.setdefault(str(row["day"])[:10], []).append({"domain": row["domain"], "count": row["count"]})
     return [
-        {"domainCounts": counts, "date": datetime(day.year, day.month, day.day, tzinfo=UTC)}
+        {"domainCounts": counts, "date": datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)}
         for day, counts in days.items()
     ]
+
+
+def _utc_day():
+    """The UTC day of a session's start. SQLite stores datetimes as UTC text
+    (``YYYY-MM-DD HH:MM:SS``): its first ten characters are the day, read natively — Django's
+    ``TruncDate`` there is a Python function called per row, several times slower on 100,000
+    sessions. Other databases truncate natively."""
+    if connection.vendor == "sqlite":
+        return Substr("started_at", 1, 10)
+    return TruncDate("started_at", tzinfo=UTC)
 
 
 def sessions_statistics(sessions: QuerySet) -> dict:
@@ -96,16 +107,17 @@ def sessions_by_location(sessions: QuerySet) -> list[dict]:
 
 
 def sessions_and_participants_by_city(sessions: QuerySet) -> list[dict]:
-    """Sessions by the city they were held in, with how many participants they had."""
+    """Sessions by the city they were held in, with how many participants they had (the
+    sessions' ``participant_count``, so no participant row is read)."""
     rows = (
         sessions.values("city")
-        .annotate(total_sessions=Count("id", distinct=True), total_participants=Count("participants"))
+        .annotate(total_sessions=Count("id"), total_participants=Sum("participant_count"))
         .order_by("-total_sessions", "city")
     )
     return [
         {
             "_id": row["city"], "totalSessions": row["total_sessions"],
-            "totalParticipants": row["total_participants"],
+            "totalParticipants": row["total_participants"] or 0,
         }
         for row in rows
     ]

@@ -1,12 +1,9 @@
 """Reads that depend on who is asking. Missing and not-yours are the same 404."""
 
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
-from django.utils import timezone
 
 from meetings.models import Meeting, Recording, Room, RoomFile, TranscriptEntry
 
@@ -46,10 +43,11 @@ def meeting_get_for_user(*, user, meeting_id: str) -> Meeting:
 
 
 def meeting_get_by_invite(*, tenant, invite_code: str) -> Meeting:
-    """The meeting an invite link opens (anyone holding the link); 404 if none or roomless."""
+    """The meeting an invite link opens (anyone holding the link); 404 if none, roomless or
+    cancelled."""
     meeting = (
         Meeting.objects.for_tenant(tenant).select_related("room")
-        .filter(invite_code=invite_code, room__isnull=False).first()
+        .filter(invite_code=invite_code, room__isnull=False, cancelled_at__isnull=True).first()
     )
     if meeting is None:
         raise Http404("No meeting behind this link.")
@@ -57,14 +55,15 @@ def meeting_get_by_invite(*, tenant, invite_code: str) -> Meeting:
 
 
 def dashboard_meetings(*, user) -> dict:
-    """The user's meetings split into upcoming (or running) and past."""
-    now = timezone.now()
+    """The user's meetings split into upcoming (or running) and past: past means the meeting
+    ended (everyone left, or a host ended it) or was cancelled — never a fixed delay."""
     qs = Meeting.objects.for_tenant(user.tenant).filter(host=user).select_related("room")
-    upcoming = qs.filter(Q(scheduled_start__gte=now - timedelta(hours=12)) | Q(scheduled_start=None))
-    past = qs.exclude(pk__in=upcoming.values("pk"))
+    past = Q(ended_at__isnull=False) | Q(cancelled_at__isnull=False)
     return {
-        "upcoming": list(upcoming.order_by("scheduled_start", "-created_at")[:50]),
-        "past": list(past.order_by("-scheduled_start")[:50]),
+        "upcoming": list(
+            qs.exclude(past).order_by(F("scheduled_start").asc(nulls_last=True), "-created_at")[:50]
+        ),
+        "past": list(qs.filter(past).order_by(F("ended_at").desc(nulls_last=True), "-created_at")[:50]),
     }
 
 
@@ -144,3 +143,53 @@ def room_file_get(*, user, room: Room, filename: str) -> RoomFile:
 def transcript_for_meeting(*, user, meeting: Meeting):
     qs = TranscriptEntry.objects.for_tenant(user.tenant).filter(meeting=meeting)
     return qs.order_by("created_at", "id")
+
+
+# --- the meeting page (the meeting's record) ---------------------------------------------------------
+
+RECORD_LIMIT = 2000  # chat messages or transcript lines shown on the page
+
+
+def meeting_record(*, meeting: Meeting) -> dict:
+    """What the meeting page shows after (and during) a meeting: its sessions with who came,
+    the chat log, the transcript, the summary, the recordings and the files. Every read is of
+    the meeting's own tenant and room."""
+    from django.db.models import Prefetch
+
+    from meetings.models import AnalyticsSession, ChatMessage, MeetingSummary, SessionParticipant
+
+    tenant_id, room = meeting.tenant_id, meeting.room
+    sessions, chat, recordings, files = [], [], [], []
+    if room is not None:
+        participants = SessionParticipant.objects.filter(tenant_id=tenant_id).order_by("joined_at", "id")
+        sessions = list(
+            AnalyticsSession.objects.filter(tenant_id=tenant_id, room=room).order_by("started_at")
+            .prefetch_related(Prefetch("participants", queryset=participants))[:50]
+        )
+        chat = list(ChatMessage.objects.filter(tenant_id=tenant_id, room=room).order_by("created_at", "id")
+                    [:RECORD_LIMIT])
+        recordings = list(Recording.objects.filter(tenant_id=tenant_id, room=room).order_by("created_at"))
+        files = list(RoomFile.objects.filter(tenant_id=tenant_id, room=room).order_by("upload_date", "id"))
+    transcript = list(TranscriptEntry.objects.filter(tenant_id=tenant_id, meeting=meeting)
+                      .order_by("created_at", "id")[:RECORD_LIMIT])
+    summary = MeetingSummary.objects.filter(tenant_id=tenant_id, meeting=meeting).first()
+    return {
+        "sessions": sessions, "chat": chat, "transcript": transcript, "summary": summary,
+        "recordings": recordings, "files": files,
+        "attendees": _attendees(sessions),
+    }
+
+
+def _attendees(sessions) -> list[dict]:
+    """Everyone who came, once per name, with their role and when they first joined."""
+    people: dict[str, dict] = {}
+    for session in sessions:
+        for p in session.participants.all():
+            key = (p.name or "Guest").strip().lower()
+            if key not in people:
+                people[key] = {"name": p.name or "Guest", "role": p.role, "joined_at": p.joined_at,
+                               "left_at": p.left_at}
+            else:
+                before = people[key]["left_at"]
+                people[key]["left_at"] = None if None in (before, p.left_at) else max(before, p.left_at)
+    return list(people.values())

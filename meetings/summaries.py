@@ -104,20 +104,29 @@ _STOPWORDS = frozenset(
     too under until up us very want was wasn way we well were weren what when where which while who
     whom why will with won would yeah yes yet you your yours yourself also actually something anything
     everyone everybody someone good great fine next week call meeting guys hello hi bye able sounds
-    time times enough please""".split()
+    time times enough please first last next previous before after again quick quickly small big
+    lot lots little bit kind sort much many thing stuff today tomorrow yesterday morning afternoon
+    evening minute minutes second seconds hour hours day days month months year years percent
+    everyone anyone nobody somebody anybody people person guys folks already probably definitely
+    exactly mostly fairly quite rather almost around still back forward point idea question
+    thanks thank sorry okay alright talk talking said says saying told tell asked ask""".split()
 )
+# Verbs after "I'll …" that are not a task ("I'll know once the script runs").
+_NOT_TASKS = frozenset("know be have see think guess bet say tell admit mention note assume hope".split())
 _NOT_NAMES = frozenset(
     """We It This That They He She You I Someone Everyone Everybody Nobody There What Who Which And But So
     Then Also Maybe Okay Ok Yes No Well Now Today Tomorrow Monday Tuesday Wednesday Thursday Friday
     Saturday Sunday Let Lets Please Can Could Would Should Will If When The A An Our My Your Great
-    Sounds Agreed Sure Thanks Hello Hi Alright Right Good Fine Perfect Cool Next Finally First""".split()
+    Sounds Agreed Sure Thanks Hello Hi Alright Right Good Fine Perfect Cool Next Finally First
+    Somebody Anybody Anyone Nobody People Who Whoever Marketing Support Sales Finance Legal Engineering
+    Design Product Team Management""".split()
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _DECISION = re.compile(
     r"\b(we(?:'ve| have)? (?:decided|agreed|settled on|chose|are going with|will go with|go with)"
     r"|(?:it'?s|that'?s|it is|that is) (?:decided|agreed|settled|final)"
-    r"|let'?s (?:go with|ship|use|keep|stick with|move|launch|postpone|cancel|drop|switch)"
+    r"|let'?s (?:go with|ship|use|stick with|move|launch|postpone|cancel|drop|switch|roll out)"
     r"|decision(?: is|:)|the plan is|approved|we'?ll go with)\b",
     re.IGNORECASE,
 )
@@ -127,7 +136,7 @@ _CONFIRMATION = re.compile(
     r"perfect,? let'?s do (?:it|that)|fine by me|works for me)\b", re.I,
 )
 _SELF_ACTION = re.compile(
-    r"\b(?:I'll|I will|I'm going to|I am going to|I can take care of|I'll take care of|let me)\s+(.+)", re.I
+    r"\b(?:I'll|I will|I'm going to|I am going to|I can take care of|I'll take care of)\s+(.+)", re.I
 )
 _NAMED_ACTION = re.compile(
     r"\b([A-Z][a-z]+)(?:,)?\s+(?:will|is going to|should|needs to|has to|can you|could you|please)\s+(.+)"
@@ -152,26 +161,51 @@ def _speakers(lines: Sequence[Line]) -> list[str]:
     return list(seen)
 
 
-def _topics(sentences: list[Line], names: set[str], limit: int = 5) -> list[str]:
+def _content_words(text: str, names: set[str] = frozenset()) -> list[str]:
+    """Lower-case words that carry meaning: no stopwords, names, contractions or short words."""
+    out = []
+    for word in _WORD.findall(text):
+        token = word.lower().strip("'-")
+        if "'" in token or len(token) <= 3 or token in _STOPWORDS or token in names:
+            out.append("")
+        else:
+            out.append(token)
+    return out
+
+
+def _topics(sentences: list[Line], names: set[str], limit: int = 6) -> list[str]:
+    """Phrases said most often: two-word phrases heard at least twice first, then single words
+    heard at least three times that no phrase covers."""
     words: Counter[str] = Counter()
     bigrams: Counter[tuple[str, str]] = Counter()
     for _, sentence in sentences:
-        tokens = [w.lower().strip("'-") for w in _WORD.findall(sentence)]
-        keep = [t if len(t) > 3 and t not in _STOPWORDS and t not in names else "" for t in tokens]
+        keep = _content_words(sentence, names)
         words.update(t for t in keep if t)
         bigrams.update((a, b) for a, b in zip(keep, keep[1:], strict=False) if a and b and a != b)
     topics: list[str] = []
+    covered: set[str] = set()
     for (a, b), count in bigrams.most_common():
-        if count < 2 or len(topics) >= 2:
+        if count < 2 or len(topics) >= limit - 2:
             break
+        if a in covered or b in covered:
+            continue
         topics.append(f"{a} {b}")
-    covered = {w for topic in topics for w in topic.split()}
+        covered |= {a, b}
     for word, count in words.most_common():
-        if len(topics) >= limit or (count < 2 and topics):
+        if len(topics) >= limit or count < 3:
             break
         if word not in covered:
             topics.append(word)
+            covered.add(word)
     return topics
+
+
+def _same_point(a: str, b: str) -> bool:
+    """Two statements of the same point: most meaningful words of the shorter are in the other."""
+    wa, wb = set(filter(None, _content_words(a))), set(filter(None, _content_words(b)))
+    if not wa or not wb:
+        return a.strip().lower() == b.strip().lower()
+    return len(wa & wb) / min(len(wa), len(wb)) >= 0.6
 
 
 def _shorten(text: str, limit: int = 200) -> str:
@@ -205,26 +239,57 @@ def _actions(sentences: list[Line], speakers: list[str]) -> list[tuple[str, str]
         elif (named := _NAMED_ACTION.search(sentence)) and named.group(1) not in _NOT_NAMES:
             actions.append((_owner(named.group(1), speakers), _clean_task(named.group(2))))
         elif (mine := _SELF_ACTION.search(sentence)) and not sentence.endswith("?"):
-            actions.append((speaker, _clean_task(mine.group(1))))
-    unique: dict[tuple[str, str], None] = {}
+            task = _clean_task(mine.group(1))
+            if task.split(" ", 1)[0].lower() not in _NOT_TASKS:
+                actions.append((speaker, task))
+    # One item per owner and task: a later wording of the same task (often the owner's own
+    # "I'll …" after being asked) replaces the earlier one in its place.
+    unique: list[tuple[str, str]] = []
     for owner, task in actions:
-        if len(task) > 3:
-            unique.setdefault((owner, task), None)
-    return list(unique)
+        if len(task) <= 3:
+            continue
+        same = next((i for i, (o, t) in enumerate(unique) if o == owner and _same_point(t, task)), None)
+        if same is None:
+            unique.append((owner, task))
+        else:
+            unique[same] = (owner, task)
+    return unique
+
+
+_LEAD_IN = re.compile(
+    r"^(?:(?:okay|ok|so|and|alright|right|well|then|good|great|perfect|yes|yeah|agreed|deal|sounds good)"
+    r"[,.]?\s+)*"
+    r"(?:(?:the )?decision is(?: to)?:?\s+|we(?:'ve| have)? (?:decided|agreed) (?:to |that |on )?|"
+    r"let'?s\s+|(?:should|shall) we\s+|how about\s+|i (?:suggest|propose)(?: we| that we)?\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _decision_text(sentence: str) -> str:
+    """The decision itself, without "Okay, the decision is to …" around it."""
+    text = " ".join(_LEAD_IN.sub("", sentence.strip(), count=1).split()).strip(" ,?.!")
+    text = _shorten(text or sentence.strip())
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "…")) else ".")
 
 
 def _decisions(sentences: list[Line]) -> list[str]:
-    decisions: list[str] = []
+    found: list[tuple[str, str]] = []  # (decision, "" if stated outright, else who proposed and agreed)
     for i, (speaker, sentence) in enumerate(sentences):
         if _DECISION.search(sentence) and not sentence.endswith("?"):
-            decisions.append(_shorten(sentence.rstrip()))
+            found.append((_decision_text(sentence), ""))
         elif _CONFIRMATION.match(sentence) and i > 0:
             prev_speaker, prev = sentences[i - 1]
             if prev_speaker != speaker and _PROPOSAL.search(prev):
-                proposal = _shorten(_PROPOSAL.sub("", prev, count=1).strip(" ,?.!"))
-                proposal = proposal[:1].upper() + proposal[1:]
-                decisions.append(f"{proposal} (proposed by {prev_speaker}, agreed by {speaker}).")
-    return list(dict.fromkeys(decisions))
+                found.append((_decision_text(prev), f" (proposed by {prev_speaker}, agreed by {speaker})"))
+    # The same decision proposed, agreed and then stated: kept once, in the words it was stated in.
+    unique: list[tuple[str, str]] = []
+    for text, how in found:
+        same = next((i for i, (t, _) in enumerate(unique) if _same_point(t, text)), None)
+        if same is None:
+            unique.append((text, how))
+        elif not how:
+            unique[same] = (text, how)
+    return [text[:-1] + how + "." if how else text for text, how in unique]
 
 
 def _join(items: list[str]) -> str:
@@ -234,7 +299,7 @@ def _join(items: list[str]) -> str:
 def local_summarise(lines: Sequence[Line], *, title: str = "") -> str:
     sentences = _sentences(lines)
     speakers = _speakers(lines)
-    names = {part.lower() for speaker in speakers for part in speaker.split()}
+    names = frozenset(part.lower() for speaker in speakers for part in speaker.split())
     topics = _topics(sentences, names)
     decisions = _decisions(sentences)
     actions = _actions(sentences, speakers)
@@ -246,5 +311,5 @@ def local_summarise(lines: Sequence[Line], *, title: str = "") -> str:
     parts.append("Decisions:")
     parts.extend([f"- {d}" for d in decisions[:10]] or ["- None recorded."])
     parts.append("Action items:")
-    parts.extend([f"- {owner}: {task}" for owner, task in actions[:15]] or ["- None recorded."])
+    parts.extend([f"- {owner}: {task}" for owner, task in actions[:30]] or ["- None recorded."])
     return "\n".join(parts)

@@ -78,3 +78,12 @@ def mark_lost_attempts(recording_pk: str) -> None:
         status=TaskResultStatus.FAILED, finished_at=timezone.now(), exception_class_path=LOST_ATTEMPT,
         traceback="The worker running this attempt stopped before it finished; the recording was re-queued.",
     )
+
+
+@task()
+def generate_summary(*, meeting_pk: str) -> str:
+    """The meeting page's "Generate summary": ``summary_status`` goes queued → running →
+    done (or failed, with ``summary_error``) for the page to show while it waits."""
+    from meetings.services.content import summary_task_run
+
+    return summary_task_run(meeting_pk=meeting_pk)

@@ -192,7 +192,8 @@ def site_url(tenant) -> str:
 
 
 def tenant_mail_send(*, tenant, to: list[str], subject: str, template: str, context: dict) -> int:
-    """Send ``<template>.txt`` (and ``<template>.html``) in the tenant's branding.
+    """Send ``<template>.txt`` (and ``<template>.html``) in the tenant's branding, once SMTP is
+    configured (``EMAIL_ENABLED``); otherwise the notice is logged and skipped.
 
     Templates extend ``email/base.txt`` / ``email/base.html``, which show the tenant's name,
     logo and accent colour; ``brand`` and ``site_url`` are in their context.
@@ -202,12 +203,20 @@ def tenant_mail_send(*, tenant, to: list[str], subject: str, template: str, cont
     if not settings.EMAIL_ENABLED:
         log.info("Email to %d recipient(s) not sent: EMAIL_HOST is not set (%s)", len(to), subject)
         return 0
+    return tenant_mail_build(tenant=tenant, to=to, subject=subject, template=template,
+                             context=context).send()
+
+
+def tenant_mail_build(*, tenant, to: list[str], subject: str, template: str, context: dict,
+                      reply_to: list[str] | None = None) -> EmailMultiAlternatives:
+    """The branded message (text and HTML), for the caller to attach files to and send."""
     base = site_url(tenant)
     brand = brand_for(tenant)
     brand["logo_url"] = f"{base}{brand['logo_url']}" if brand["logo_url"] else None
     ctx = {**context, "brand": brand, "site_url": base, "accent": tenant.accent_color or "#5b4ff5"}
     message = EmailMultiAlternatives(
         subject=f"[{brand['name']}] {subject}", body=render_to_string(f"{template}.txt", ctx), to=to,
+        reply_to=reply_to or [],
     )
     message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
-    return message.send()
+    return message

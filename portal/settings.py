@@ -311,19 +311,36 @@ SPECTACULAR_SETTINGS = {
 PARLEY_DEFAULT_PLAN = env_str("PARLEY_DEFAULT_PLAN", "professional")
 if PARLEY_DEFAULT_PLAN not in ("essential", "professional"):
     raise ImproperlyConfigured(f"PARLEY_DEFAULT_PLAN={PARLEY_DEFAULT_PLAN!r}: use essential or professional")
-# Emails (portal.branding.tenant_mail_send) are sent only once EMAIL_HOST is set.
+# Emails go through Django's default mailer: SMTP once EMAIL_HOST is set, else the file backend
+# (one .log file per message under $EMAIL_FILE_PATH, var/mail by default) or, with
+# EMAIL_BACKEND=console, standard output. Meeting invitations always go out this way;
+# plan-change notices to tenant staff only once SMTP is configured (EMAIL_ENABLED).
 EMAIL_ENABLED = bool(env_str("EMAIL_HOST"))
+_EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+_EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("smtp" if EMAIL_ENABLED else "file")
+if _EMAIL_BACKEND not in ("smtp", "file", "console"):
+    raise ImproperlyConfigured(f"EMAIL_BACKEND={_EMAIL_BACKEND!r}: use smtp, file or console")
+_MAIL_OPTIONS = {
+    "smtp": {
+        "host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 587),
+        "username": env_str("EMAIL_HOST_USER"), "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", True),
+    },
+    "file": {"file_path": _EMAIL_FILE_PATH},
+    "console": {},
+}
 MAILERS = {
     "default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "OPTIONS": {
-            "host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 587),
-            "username": env_str("EMAIL_HOST_USER"), "password": env_str("EMAIL_HOST_PASSWORD"),
-            "use_tls": env_bool("EMAIL_USE_TLS", True),
-        },
+        "BACKEND": f"django.core.mail.backends.{'filebased' if _EMAIL_BACKEND == 'file' else _EMAIL_BACKEND}"
+                   ".EmailBackend",
+        "OPTIONS": _MAIL_OPTIONS[_EMAIL_BACKEND],
     },
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <no-reply@localhost>")
+if not env_str("EMAIL_BACKEND") and not EMAIL_ENABLED:
+    # The zero-configuration default keeps mail on the server (var/mail) rather than failing:
+    # `check --deploy` would call the file backend an error; setting EMAIL_HOST sends real mail.
+    SILENCED_SYSTEM_CHECKS.append("mail.E001")
 
 # --- Product limits and integrations ------------------------------------------------------------
 ROOM_TOKEN_TTL_SECONDS = env_int("ROOM_TOKEN_TTL_SECONDS", 4 * 3600)

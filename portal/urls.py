@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("", include("meetings.api.urls")),
     path("", accounts_views.home, name="home"),
+    path("favicon.ico", accounts_views.favicon, name="favicon"),
     path("signup", accounts_views.signup, name="signup"),
     path("login", accounts_views.LoginView.as_view(), name="login"),
     path("logout", plan_feature("essential")(auth_views.LogoutView.as_view()), name="logout"),

@@ -26,6 +26,7 @@ from django.conf import settings
 from meetings.models import Meeting, Room
 from meetings.services.analytics import participant_joined, participant_left
 from meetings.services.chat import chat_recent
+from meetings.services.lifecycle import room_joined, room_left
 from meetings.services.rooms import room_token_is_revoked
 from meetings.tokens import ExpiredRoomToken, InvalidRoomToken, RoomGrant, room_token_read
 from portal.plans.catalogue import plan_summary
@@ -221,6 +222,7 @@ class RoomConsumer(_FrameConsumer):
             room=self.room, participant_id=analytics_id(self.grant), name=self.username, role=self.role,
             user_id=self.grant.user_id, ip=scope_ip(self.scope), domain=scope_host(self.scope),
         )
+        await database_sync_to_async(room_joined)(room=self.room)
         await self.base_send({"type": "websocket.accept"})
         self.accepted = True
         self.wire = daphne_wire(self.base_send)
@@ -306,6 +308,7 @@ class RoomConsumer(_FrameConsumer):
             await database_sync_to_async(participant_left)(
                 room=self.room, participant_id=analytics_id(self.grant)
             )
+            await database_sync_to_async(room_left)(room=self.room)
         except Exception:
             logger.exception("could not record a leave of room %s", self.room_id)
 

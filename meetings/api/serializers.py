@@ -263,6 +263,14 @@ class SummarySerializer(serializers.Serializer):
     summary = serializers.CharField()
 
 
+class SummaryTaskSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["none", "queued", "running", "done", "failed"])
+    error = serializers.CharField(allow_null=True)
+    summary = serializers.CharField(allow_null=True)
+    source = serializers.CharField(allow_null=True, help_text='"local" or "llm".')
+    updatedAt = serializers.DateTimeField(allow_null=True)
+
+
 # --- reporting -------------------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
         name="api-summary-generate",
     ),
     path("meeting/<str:meeting_id>/summary", transcripts.SummaryView.as_view(), name="api-summary"),
+    path("meetings/<str:meeting_id>/summary", transcripts.SummaryTaskView.as_view(), name="api-summary-task"),
     path(
         "reporting/total-sessions-for-user", reporting.TotalSessionsView.as_view(),
         name="api-reporting-total-sessions",

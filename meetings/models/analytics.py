@@ -23,6 +23,9 @@ class AnalyticsSession(TenantOwnedModel):
     region = models.CharField(max_length=100, default=UNKNOWN)
     country_code = models.CharField(max_length=8, default=UNKNOWN)
     country_name = models.CharField(max_length=100, default=UNKNOWN)
+    # How many took part (participations), kept by participant_joined: the reports by city sum
+    # it instead of joining every participant row (docs/benchmarks.md, "Analytics reports").
+    participant_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [

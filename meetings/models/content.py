@@ -28,6 +28,7 @@ class TranscriptEntry(TenantOwnedModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name_plural = "transcript entries"
         indexes = [models.Index(fields=["tenant", "meeting", "created_at"], name="transcript_tenant_idx")]
 
 

@@ -41,6 +41,14 @@ class Room(TenantOwnedModel):
         return self.type in (self.Type.WEBINAR, self.Type.LIVE)
 
 
+class SummaryStatus(models.TextChoices):
+    NONE = "", "none"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class Meeting(TenantOwnedModel):
     title = models.CharField(max_length=200)
     host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meetings")
@@ -51,6 +59,14 @@ class Meeting(TenantOwnedModel):
     scheduled_start = models.DateTimeField(null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code, editable=False)
+    # Lifecycle (meetings.services.lifecycle): the first join starts it, the last leave or a
+    # host's "end meeting for all" ends it; a join after that opens it again.
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The "Generate summary" task's progress, for the meeting page.
+    summary_status = models.CharField(max_length=16, choices=SummaryStatus.choices, blank=True, default="")
+    summary_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +79,17 @@ class Meeting(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def state(self) -> str:
+        """"cancelled", "ended" (it ran and everyone left, or a host ended it), "live" or "upcoming"."""
+        if self.cancelled_at is not None:
+            return "cancelled"
+        if self.ended_at is not None:
+            return "ended"
+        if self.started_at is not None:
+            return "live"
+        return "upcoming"
 
 
 class RoomTokenRevocation(TenantOwnedModel):

@@ -5,6 +5,7 @@ import ipaddress
 from dataclasses import asdict
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from meetings.geo import locate
@@ -43,7 +44,9 @@ def participant_joined(
         defaults={"name": name, "role": role, "user_id": user_id, "ip": ip, "joined_at": now,
                   **location},
     )
-    if not created and participant.left_at is not None:
+    if created:
+        AnalyticsSession.objects.filter(pk=session.pk).update(participant_count=F("participant_count") + 1)
+    elif participant.left_at is not None:
         participant.left_at = None
         participant.save(update_fields=["left_at"])
     return participant

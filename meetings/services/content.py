@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from meetings import summaries
 from meetings.models import Meeting, MeetingSummary, Room, RoomFile, TranscriptEntry
+from meetings.models.rooms import SummaryStatus
 from portal.plans.services import storage_release, storage_reserve
 
 log = logging.getLogger(__name__)
@@ -162,3 +163,39 @@ def summary_generate(*, meeting: Meeting) -> MeetingSummary:
         )
         Meeting.objects.filter(pk=meeting.pk).update(summary_generated=True)
     return summary
+
+
+def summary_request(*, meeting: Meeting) -> str:
+    """Queue the meeting's summary on the task queue (``meetings.tasks.generate_summary``);
+    returns the status. A summary already queued or running is not queued twice.
+    ``EmptyTranscript`` when there is nothing to summarise."""
+    from meetings.tasks import generate_summary
+
+    if not TranscriptEntry.objects.filter(tenant_id=meeting.tenant_id, meeting=meeting).exists():
+        raise EmptyTranscript("This meeting has no transcript yet.")
+    busy = (SummaryStatus.QUEUED, SummaryStatus.RUNNING)
+    claimed = Meeting.objects.filter(pk=meeting.pk).exclude(summary_status__in=busy).update(
+        summary_status=SummaryStatus.QUEUED, summary_error=""
+    )
+    if claimed:
+        transaction.on_commit(lambda: generate_summary.enqueue(meeting_pk=meeting.pk))
+        return SummaryStatus.QUEUED
+    return Meeting.objects.filter(pk=meeting.pk).values_list("summary_status", flat=True).get()
+
+
+def summary_task_run(*, meeting_pk: str) -> str:
+    meeting = Meeting.objects.filter(pk=meeting_pk).first()
+    if meeting is None:
+        return "gone"
+    Meeting.objects.filter(pk=meeting.pk).update(summary_status=SummaryStatus.RUNNING)
+    try:
+        summary_generate(meeting=meeting)
+    except Exception as exc:
+        log.exception("summary of meeting %s failed", meeting_pk)
+        message = str(exc) if isinstance(exc, EmptyTranscript) else "The summariser failed; try again."
+        Meeting.objects.filter(pk=meeting.pk).update(
+            summary_status=SummaryStatus.FAILED, summary_error=message
+        )
+        return SummaryStatus.FAILED
+    Meeting.objects.filter(pk=meeting.pk).update(summary_status=SummaryStatus.DONE)
+    return SummaryStatus.DONE

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from meetings.models import Meeting, Room, RoomTokenRevocation
 from meetings.selectors import user_is_tenant_staff
@@ -110,4 +111,30 @@ def meeting_update(
     if recording_id and recording_id not in meeting.recording_ids:
         meeting.recording_ids = [*meeting.recording_ids, recording_id]
     meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *, meeting: Meeting, title: str, scheduled_start: datetime, duration_minutes: int,
+    transcript_enabled: bool,
+) -> Meeting:
+    """The meeting page's edit: title, time, duration, transcript (Professional to turn on).
+    A cancelled meeting that is rescheduled is on again."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if transcript_enabled and not meeting.transcript_enabled:
+        plan_require(meeting.tenant, "transcripts")
+    meeting.title, meeting.scheduled_start = title, scheduled_start
+    meeting.duration_minutes, meeting.transcript_enabled = duration_minutes, transcript_enabled
+    meeting.cancelled_at = None
+    meeting.save()
+    if meeting.room is not None and meeting.room.name != title:
+        Room.objects.filter(pk=meeting.room_id).update(name=title)
+    return meeting
+
+
+def meeting_cancel(*, meeting: Meeting) -> Meeting:
+    """Cancel: the meeting moves to the past; its invite link stops opening the room."""
+    Meeting.objects.filter(pk=meeting.pk, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+    meeting.refresh_from_db()
     return meeting

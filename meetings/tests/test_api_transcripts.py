@@ -129,7 +129,7 @@ def test_generate_and_read_a_summary(api, host, participant):
     meeting.refresh_from_db()
     assert meeting.summary_generated
     summary = api(participant).get(f"/meeting/{meeting.pk}/summary").json()["summary"]
-    assert "skip the public beta" in summary
+    assert "- Skip the public beta this time." in summary  # the decision, without "We decided to"
     assert "March 14th" in summary
     assert MeetingSummary.objects.get().source == "local"
 
@@ -161,7 +161,7 @@ def test_local_summary_names_topics_decisions_and_owned_action_items():
     assert "release date" in overview and "testing timeline" in overview
     decisions = rest.split("Action items:")[0]
     assert "Ship version 2.0 on March 14th (proposed by Alice Tester, agreed by Bob Builder)" in decisions
-    assert "We decided to skip the public beta this time." in decisions
+    assert "- Skip the public beta this time." in decisions  # the decision, without its lead-in
     actions = rest.split("Action items:")[1]
     assert "- Bob Builder: update the test plan by Wednesday" in actions
     assert "- Bob Builder: set up the staging environment tomorrow" in actions
@@ -207,7 +207,7 @@ def test_llm_failure_falls_back_to_the_local_summariser(api, host, settings, cap
         with caplog.at_level(logging.WARNING, logger="meetings.summaries"):
             assert api(host).post(f"/transcription/generate-summary/{meeting.pk}").status_code == 200
     summary = MeetingSummary.objects.get()
-    assert summary.source == "local" and "skip the public beta" in summary.text
+    assert summary.source == "local" and "Skip the public beta" in summary.text
     assert "using the local summariser" in caplog.text
 
 

@@ -1,10 +1,13 @@
 """Browser pages: sign up, log in, log out, dashboard (Django sessions + CSRF)."""
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
 
 from portal.accounts.forms import LoginForm, SignUpForm
 from portal.accounts.services import EmailTaken, user_register
@@ -54,3 +57,11 @@ def dashboard_context(request) -> dict:
     from meetings.selectors import dashboard_meetings
 
     return dashboard_meetings(user=request.user)
+
+
+@plan_feature("essential")
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask every site for /favicon.ico; pages also link it (base.html)."""
+    icon = settings.BASE_DIR / "static" / "parley" / "favicon.ico"
+    return HttpResponse(icon.read_bytes(), content_type="image/x-icon")

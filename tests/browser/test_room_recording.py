@@ -85,23 +85,21 @@ def wait_until_processed(recording_id: str, timeout: float = 180) -> Recording:
 
 
 def played_duration(page, base_url: str, meeting, rid: str) -> float:
-    """Open the meeting page, find the recording's URL in /recordings/list (as its host), play
-    it in a <video> there and return the duration the browser reads."""
+    """Open the meeting page, play the recording's own <video> there (as its host) and return
+    the duration the browser reads."""
     page.goto(f"{base_url}/meetings/{meeting.pk}")
-    return page.evaluate("""async (recordingId) => {
-      const rows = await (await fetch("/recordings/list", { credentials: "same-origin" })).json();
-      const row = rows.find((r) => r.recordingId === recordingId);
-      const video = Object.assign(document.createElement("video"), { controls: true, muted: true });
-      video.src = row.url;
-      video.style.maxWidth = "100%";
-      video.setAttribute("aria-label", "Recording");
-      document.querySelector("main").prepend(video);
-      await new Promise((resolve, reject) => { video.onloadedmetadata = resolve; video.onerror = reject; });
+    video = page.locator(f'[data-recording-id="{rid}"] video')
+    expect(video).to_be_visible()
+    return video.evaluate("""async (video) => {
+      video.muted = true;
+      if (video.readyState < 1) {
+        await new Promise((resolve, reject) => { video.onloadedmetadata = resolve; video.onerror = reject; });
+      }
       await video.play();
       await new Promise((resolve) => setTimeout(resolve, 500));
       if (video.currentTime <= 0) throw new Error("the recording does not play");
       return video.duration;
-    }""", rid)
+    }""")
 
 
 def recording_id(page) -> str:

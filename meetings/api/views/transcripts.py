@@ -15,7 +15,13 @@ from meetings.api import serializers as s
 from meetings.api.views.base import MeetAPIView, errors, path_id
 from meetings.models import MeetingSummary
 from meetings.selectors import meeting_get_for_member, transcript_for_meeting, user_is_tenant_staff
-from meetings.services.content import EmptyTranscript, TranscriptsOff, summary_generate, transcript_line_add
+from meetings.services.content import (
+    EmptyTranscript,
+    TranscriptsOff,
+    summary_generate,
+    summary_request,
+    transcript_line_add,
+)
 from portal.api import Conflict
 from portal.plans.catalogue import plan_require
 
@@ -112,3 +118,55 @@ class SummaryView(MeetAPIView):
         if summary is None:
             raise Http404("No summary has been generated for this meeting.")
         return Response({"summary": summary.text})
+
+
+class SummaryTaskView(MeetAPIView):
+    """The meeting page's summary: its state (GET) and "Generate summary" (POST), which queues
+    the summariser on the task queue instead of making the browser wait (docs/meetings.md)."""
+
+    plan_feature = "summaries"
+    plan_reads_existing = True
+
+    @staticmethod
+    def body(meeting) -> dict:
+        summary = MeetingSummary.objects.filter(tenant_id=meeting.tenant_id, meeting=meeting).first()
+        return {
+            "status": meeting.summary_status or ("done" if summary else "none"),
+            "error": meeting.summary_error or None,
+            "summary": summary.text if summary else None,
+            "source": summary.source if summary else None,
+            "updatedAt": summary.updated_at if summary else None,
+        }
+
+    def meeting(self, request, meeting_id: str):
+        meeting = meeting_get_for_member(user=request.user, meeting_id=path_id(meeting_id))
+        if meeting.host_id != request.user.pk and not user_is_tenant_staff(request.user):
+            raise Http404("Meeting not found.")
+        return meeting
+
+    @extend_schema(
+        operation_id="summary_task_get", summary="Summary and the state of its generation",
+        description="`status`: none, queued, running, done or failed (`error` says why). For the "
+        "meeting's host or tenant staff.",
+        tags=["transcripts"], responses={200: s.SummaryTaskSerializer, **errors(404, plan=True)},
+    )
+    def get(self, request, meeting_id: str):
+        meeting = self.meeting(request, meeting_id)
+        body = self.body(meeting)
+        plan_require(request.tenant, self.plan_feature, existing=body["summary"] is not None)
+        return Response(body)
+
+    @extend_schema(
+        operation_id="summary_task_start", summary="Generate the summary in the background",
+        description="Queues the summariser (202); poll GET for the result. 404 without a transcript.",
+        tags=["transcripts"], request=None,
+        responses={202: s.SummaryTaskSerializer, **errors(404, plan=True)},
+    )
+    def post(self, request, meeting_id: str):
+        meeting = self.meeting(request, meeting_id)
+        try:
+            summary_request(meeting=meeting)
+        except EmptyTranscript as exc:
+            raise Http404(str(exc)) from None
+        meeting.refresh_from_db()
+        return Response(self.body(meeting), status=status.HTTP_202_ACCEPTED)

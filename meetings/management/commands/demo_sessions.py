@@ -109,7 +109,8 @@ def generate(*, tenant, sessions: int, days: int, hosts: int, rng: random.Random
             city=city[0], region=city[1], country_code=city[2], country_name=city[3],
         )
         session_rows.append(session)
-        for n in range(rng.randint(low, high)):
+        session.participant_count = rng.randint(low, high)
+        for n in range(session.participant_count):
             where = city if rng.random() < 0.7 else rng.choice(CITIES)
             joined = start + timedelta(minutes=rng.randint(0, 5))
             participant_rows.append(

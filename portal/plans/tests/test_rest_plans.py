@@ -78,6 +78,7 @@ CASES = {
     "api-transcript-view": ("get", lambda m: f"/view-transcript/{m.pk}", None, 200),
     "api-summary-generate": ("post", lambda m: f"/transcription/generate-summary/{m.pk}", None, 200),
     "api-summary": ("get", lambda m: f"/meeting/{m.pk}/summary", None, 200),
+    "api-summary-task": ("post", lambda m: f"/meetings/{m.pk}/summary", None, 202),
     "api-reporting-by-location": (
         "get", lambda m: "/reporting/total-sessions-by-location-for-user", None, 200),
     "api-reporting-by-city": (
