@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -172,6 +174,13 @@ async def test_refusals_come_back_as_connect_errors(live, host, outsider):
     # a tenant-A token on tenant B's host
     assert "unauthorised" in await refused(token=mint(room, "host", "A"), headers={"Host": "beta.test"})
     assert "unauthorised" in await refused(MEET_PATH, token="forged")
+    # an unknown site: no Engine.IO session at all (404, as every path of an unknown host)
+    for path in (ROOM_PATH, MEET_PATH, RECORDING_PATH):
+        url = f"{live}{path}/?EIO=4&transport=polling"
+        request = urllib.request.Request(url, headers={"Host": "nowhere.test"})
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            await asyncio.to_thread(urllib.request.urlopen, request, timeout=5)
+        assert caught.value.code == 404
     assert "forbidden" in await refused(RECORDING_PATH, token=mint(room, "participant", "P"))
 
 
