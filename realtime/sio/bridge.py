@@ -14,6 +14,9 @@ itself) wait in ``pending`` and go out right after the server's CONNECT packet
 import json
 import logging
 
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
 logger = logging.getLogger(__name__)
 
 #: The generic event carrying a whole ``{type, ...}`` frame, both ways (Socket.IO's ``send()``).
@@ -21,6 +24,9 @@ GENERIC = "message"
 
 _last_text: str | None = None
 _last_frame: dict | None = None
+#: The last frame's Engine.IO packets, by (generic, seconds, namespace): a fan-out to many
+#: Socket.IO recipients parses and encodes each frame once, like the native relay.
+_packets: dict = {}
 
 
 def parse(text: str) -> dict:
@@ -30,7 +36,27 @@ def parse(text: str) -> dict:
     if text is not _last_text:
         _last_frame = json.loads(text)
         _last_text = text
+        _packets.clear()
     return _last_frame
+
+
+def encode_packet(frame: dict, *, generic: bool, seconds: bool, namespace: str):
+    """The Engine.IO packet carrying ``frame`` as a Socket.IO event."""
+    if seconds:
+        frame = in_seconds(frame)
+    event = GENERIC if generic else frame["type"]
+    encoded = sio_packet.Packet(sio_packet.EVENT, data=[event, frame], namespace=namespace).encode()
+    return eio_packet.Packet(eio_packet.MESSAGE, encoded)
+
+
+def packet_of(frame: dict, *, generic: bool, seconds: bool, namespace: str):
+    if frame is not _last_frame:
+        return encode_packet(frame, generic=generic, seconds=seconds, namespace=namespace)
+    key = (generic, seconds, namespace)
+    packet = _packets.get(key)
+    if packet is None:
+        packet = _packets[key] = encode_packet(frame, generic=generic, seconds=seconds, namespace=namespace)
+    return packet
 
 
 def in_seconds(frame: dict) -> dict:
@@ -88,13 +114,12 @@ class Bridge:
             self.accepted = True
 
     async def emit_frame(self, frame: dict) -> None:
-        if self.seconds:
-            frame = in_seconds(frame)
-        await self.sio.emit(GENERIC if self.generic else frame["type"], frame, to=self.sid,
-                            namespace=self.namespace)
+        packet = packet_of(frame, generic=self.generic, seconds=self.seconds, namespace=self.namespace)
+        await self.sio._send_eio_packet(self.eio_sid, packet)
 
     async def flush(self) -> None:
         """After CONNECT: the frames of the join, then live ones."""
+        self.eio_sid = self.sio.manager.eio_sid_from_sid(self.sid, self.namespace)
         while self.pending:
             await self.emit_frame(self.pending.pop(0))
         self.connected = True
