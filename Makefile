@@ -1,12 +1,13 @@
 # Parley: `make run` sets up and starts everything; `make test` runs the whole suite;
 # `make run-sfu` is `make run` plus a local Janus (the SFU) from deploy/janus/.
+# `make run-prod` is the production path: WORKERS daphne processes on Redis behind nginx.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT VENV
 
-.PHONY: run run-sfu test install migrate lint
+.PHONY: run run-sfu run-prod test install migrate lint
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -30,6 +31,9 @@ run: migrate
 
 run-sfu: migrate
 	scripts/run-sfu
+
+run-prod: migrate
+	scripts/run-prod
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
-"""Load generator: N websocket clients in one room, D of them drawing at R strokes/s.
+"""Load generator: N websocket clients in one room, D of them drawing at R strokes/s
+(``--kind chat``: D of them chatting at R chats/s).
 
 Speaks three dialects over aiohttp's websocket client (C frame parser):
 ``parley`` (the room socket's ``sendDrawingData``), ``raw`` (the same JSON, relayed as
@@ -7,6 +8,11 @@ is), ``socketio`` (Engine.IO v4 / Socket.IO v5 text packets, ``draw`` events) an
 
 Each stroke carries its send time; receivers record latency and count deliveries in the
 measurement window. Prints one JSON line of results.
+
+Chat (``--kind chat``): ``chat-box`` frames (Parley: with a ``clientId``, so each is acknowledged
+once stored), ``chat`` events for Socket.IO. Senders stop, then everyone waits ``--grace``
+seconds: ``lost`` is the share of (chats sent × other clients) never delivered by then, over
+the whole run; ``acked`` counts Parley's ``chat-ack`` frames and ``slow_down`` its warnings.
 """
 
 import argparse
@@ -22,14 +28,23 @@ def stroke(i: int, n: int) -> dict:
                                                      "inkColor": "#000000", "i": i, "ts": time.time()}}
 
 
-def extract_ts(text: str) -> float | None:
-    at = text.find('"ts":')
+def extract_ts(text: str, marker: str = '"ts":') -> float | None:
+    at = text.find(marker)
     if at < 0:
         return None
-    end = at + 5
+    end = at + len(marker)
     while end < len(text) and text[end] in "0123456789.e-+ ":
         end += 1
-    return float(text[at + 5:end])
+    return float(text[at + len(marker):end])
+
+
+def chat_text(dialect: str, i: int, n: int) -> str:
+    msg = f"chat {i}/{n} ts={time.time()!r};"
+    if dialect == "socketio":
+        return "42" + json.dumps(["chat", {"msg": msg}])
+    if dialect == "parley-sio":
+        return "42" + json.dumps(["chat-box", {"msg": msg, "clientId": f"{i}-{n}"}])
+    return json.dumps({"type": "chat-box", "msg": msg, "clientId": f"{i}-{n}"})
 
 
 class Stats:
@@ -38,6 +53,10 @@ class Stats:
         self.received = 0
         self.latencies: list[float] = []
         self.sent = 0
+        self.sent_total = 0
+        self.received_total = 0
+        self.acked = 0
+        self.slow_down = 0
 
 
 async def client(session, args, url: str, index: int, stats: Stats, ready: asyncio.Event,
@@ -61,9 +80,11 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
             interval = 1 / args.rate
             next_at = time.perf_counter()
             n = 0
-            while not stop.is_set():
+            while not stop.is_set() and not sending_done.is_set():
                 body = stroke(index, n)
-                if args.dialect == "parley":
+                if args.kind == "chat":
+                    text = chat_text(args.dialect, index, n)
+                elif args.dialect == "parley":
                     text = json.dumps({"type": "sendDrawingData", "msg": body})
                 elif args.dialect == "raw":
                     text = json.dumps({"type": "sendDrawingData", "msg": body})
@@ -72,6 +93,7 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
                 else:
                     text = "42" + json.dumps(["draw", body])
                 await ws.send_str(text)
+                stats.sent_total += 1
                 if stats.measuring:
                     stats.sent += 1
                 n += 1
@@ -87,20 +109,30 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
         stop_task.add_done_callback(lambda _: asyncio.ensure_future(ws.close()))
         text_type = aiohttp.WSMsgType.TEXT
         seen = 0
+        marker = "ts=" if args.kind == "chat" else '"ts":'
         async for msg in ws:
             if msg.type is not text_type:
                 continue
             data = msg.data
+            if args.kind == "chat":
+                if marker in data:
+                    stats.received_total += 1
+                elif '"chat-ack"' in data:
+                    stats.acked += 1
+                    continue
+                elif '"slow_down"' in data:
+                    stats.slow_down += 1
+                    continue
             if stats.measuring:
                 if args.dialect in SOCKETIO and data == "2":
                     await ws.send_str("3")
                     continue
-                if '"ts":' not in data:  # presence and other frames are not deliveries of a stroke
+                if marker not in data:  # presence and other frames are not deliveries of a stroke
                     continue
                 stats.received += 1
                 seen += 1
-                if seen & 7 == 0:  # latency of every 8th frame keeps the generator off the critical path
-                    stats.latencies.append(time.time() - extract_ts(data))
+                if seen & 7 == 0 or args.kind == "chat":  # every 8th stroke keeps the generator light
+                    stats.latencies.append(time.time() - extract_ts(data, marker))
             elif args.dialect in SOCKETIO and data == "2":
                 await ws.send_str("3")
         if task:
@@ -108,6 +140,7 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
 
 
 start = asyncio.Event()
+sending_done = asyncio.Event()
 SOCKETIO = ("socketio", "parley-sio")
 
 
@@ -129,6 +162,8 @@ async def main(args):
         await asyncio.sleep(args.duration)
         stats.measuring = False
         elapsed = time.perf_counter() - t0
+        sending_done.set()
+        await asyncio.sleep(args.grace)
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
     lat = sorted(stats.latencies)
@@ -141,7 +176,10 @@ async def main(args):
         "dialect": args.dialect, "clients": args.clients, "drawers": args.drawers, "rate": args.rate,
         "expected_per_s": expected, "delivered_per_s": round(stats.received / elapsed),
         "sent_per_s": round(stats.sent / elapsed), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
-        "max_ms": pct(1.0),
+        "max_ms": pct(1.0), "kind": args.kind,
+        **({"sent_total": stats.sent_total, "lost": round(
+            1 - stats.received_total / max(1, stats.sent_total * (args.clients - 1)), 4),
+            "acked": stats.acked, "slow_down": stats.slow_down} if args.kind == "chat" else {}),
     }))
 
 
@@ -154,4 +192,6 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--kind", choices=["stroke", "chat"], default="stroke")
+    parser.add_argument("--grace", type=float, default=2, help="seconds after the last send before closing")
     asyncio.run(main(parser.parse_args()))

@@ -15,7 +15,9 @@ if __name__ == "__main__":
     django.setup()
     if os.environ.get("PARLEY_BENCH_CORE_LAYER") and settings.REDIS_URL:
         settings.CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.core.RedisChannelLayer"
+    if os.environ.get("PARLEY_BENCH_PLAIN"):  # bench/http.py: /bench/plain next to Parley's URLs
+        settings.ROOT_URLCONF = "bench.plain_urls"
     from daphne.cli import CommandLineInterface
 
     CommandLineInterface().run(["-b", "127.0.0.1", "-p", sys.argv[1], "--verbosity", "0",
-                                "portal.asgi:application"])
+                                *sys.argv[2:], "portal.asgi:application"])

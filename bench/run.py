@@ -28,6 +28,10 @@ SCENARIOS = {
     "200x1@60": {"clients": 200, "drawers": 1, "rate": 60},
     # Offers ~79k deliveries/s: more than any of the three can do on one core (capacity).
     "100x4@200": {"clients": 100, "drawers": 4, "rate": 200},
+    # Chat (issue 12): 200 clients, 4 senders x 50 chats/s (~40k deliveries/s offered).
+    "chat200x4@50": {"clients": 200, "drawers": 4, "rate": 50, "kind": "chat"},
+    "chat200x4@25": {"clients": 200, "drawers": 4, "rate": 25, "kind": "chat"},
+    "chat200x4@100": {"clients": 200, "drawers": 4, "rate": 100, "kind": "chat"},
 }
 
 
@@ -66,6 +70,9 @@ room = room_create(owner=user, name="bench")
 print(room.pk, room_token_mint(tenant_id=tenant.id, room_id=room.pk, role="participant", name="b",
       ttl_seconds=3600))
 """
+
+
+STORED = "from meetings.models import ChatMessage; print(ChatMessage.objects.count())"
 
 
 def parley_env(data_dir: str, redis: str | None, layer: str) -> dict:
@@ -109,9 +116,16 @@ def measure(kind: str, scenario: dict, args) -> dict:
     try:
         cmd = [PY, str(BASE / "bench" / "loadgen.py"), dialect, url, "--clients", str(scenario["clients"]),
                "--drawers", str(scenario["drawers"]), "--rate", str(scenario["rate"]),
-               "--duration", str(args.duration), "--warmup", str(args.warmup)]
+               "--duration", str(args.duration), "--warmup", str(args.warmup),
+               "--kind", scenario.get("kind", "stroke")]
         out = subprocess.run(pinned(1, cmd), check=True, capture_output=True, text=True).stdout
-        return json.loads(out.strip().splitlines()[-1])
+        result = json.loads(out.strip().splitlines()[-1])
+        if data_dir and scenario.get("kind") == "chat":  # every chat sent is in the database
+            env = parley_env(data_dir, args.redis, args.layer)
+            count = subprocess.run([PY, "manage.py", "shell", "-c", STORED], cwd=BASE, env=env, check=True,
+                                   capture_output=True, text=True).stdout.split()[-1]
+            result["stored"] = int(count)
+        return result
     finally:
         proc.terminate()
         proc.wait(10)
@@ -137,15 +151,17 @@ def main():
             results[(name, kind)] = r
             print(json.dumps({"scenario": name, "server": kind, **r}), flush=True)
     print()
-    print("| scenario | server | expected msg/s | delivered msg/s | p50 ms | p99 ms | vs raw | vs socketio |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| scenario | server | expected msg/s | delivered msg/s | p50 ms | p99 ms | vs raw | vs socketio "
+          "| lost | sent / acked / stored |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for (name, kind), r in results.items():
         raw = results.get((name, "raw"), {}).get("delivered_per_s")
         sio = results.get((name, "socketio"), {}).get("delivered_per_s")
         ratio_raw = f"{r['delivered_per_s'] / raw:.2f}x" if raw else "-"
         ratio_sio = f"{r['delivered_per_s'] / sio:.2f}x" if sio else "-"
         print(f"| {name} | {kind} | {r['expected_per_s']} | {r['delivered_per_s']} | {r['p50_ms']} | "
-              f"{r['p99_ms']} | {ratio_raw} | {ratio_sio} |")
+              f"{r['p99_ms']} | {ratio_raw} | {ratio_sio} | {r.get('lost', '-')} | "
+              f"{r.get('sent_total', '-')} / {r.get('acked', '-')} / {r.get('stored', '-')} |")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,10 @@ def socketio_server(port: int) -> None:
     async def draw(sid, data):
         await sio.emit("draw", data, room="bench", skip_sid=sid)
 
+    @sio.on("chat")
+    async def chat(sid, data):  # relayed, not stored: the baseline does no database work
+        await sio.emit("chat", data, room="bench", skip_sid=sid)
+
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 

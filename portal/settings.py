@@ -169,6 +169,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env_str("PARLEY_TEST_DB_NAME"):
     # Lets several test runs share one PostgreSQL server without sharing a test database.
     DATABASES["default"]["TEST"] = {"NAME": env_str("PARLEY_TEST_DB_NAME")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Connections are reused, never opened per request or per socket frame: psycopg's pool
+    # (DB_POOL_MAX per process; CONN_MAX_AGE must then be 0), or with DB_POOL=0 persistent
+    # connections kept DB_CONN_MAX_AGE seconds and health-checked. See docs/operations.md.
+    if env_bool("DB_POOL", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN", 1), "max_size": env_int("DB_POOL_MAX", 8), "timeout": 10,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -349,6 +360,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024)
 WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 300)
+# Chat and transcript lines (realtime.chatlog): stored in batches of up to CHAT_BATCH_MAX in one
+# transaction; a socket may have CHAT_WINDOW lines waiting to be stored before it is slowed
+# (its frames held, an error 'slow_down' sent); CHAT_QUEUE_MAX lines wait per process at most.
+CHAT_BATCH_MAX = env_int("CHAT_BATCH_MAX", 256)
+CHAT_WINDOW = env_int("CHAT_WINDOW", 32)
+CHAT_QUEUE_MAX = env_int("CHAT_QUEUE_MAX", 4096)
 WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", [])
 # daphne refuses WebSocket messages over 1 MiB by default, so a chunk stays below that.
 RECORDING_MAX_CHUNK_BYTES = env_int("RECORDING_MAX_CHUNK_BYTES", 1024 * 1024 - 1024)

@@ -14,6 +14,7 @@ change applies to sockets that join after it).
 import logging
 
 from portal.plans.catalogue import PlanRequired, plan_allows
+from realtime import chatlog
 from realtime.frames import EventError, decode, encode, now_ms
 from realtime.protocol import REGISTRY, REPLY, SERVER_EVENTS
 from realtime.store import STORE_ERRORS
@@ -83,6 +84,9 @@ async def _walk(conn, kind: str, frame: dict) -> None:
             for part in answer if isinstance(answer, list) else [answer]:
                 await conn.reply(part)
             return
+    if event.commit is not None:  # stored first, in batches, then relayed (realtime.chatlog)
+        return await event.commit(conn, out, event.route)
+    await chatlog.settled(conn)  # this sender's chats queued before this frame are relayed first
     private = {k: out.pop(k) for k in [k for k in out if k[0] == "_"]} if event.prepare else None
     if event.route is not None:
         envelope = {"route": event.route, "sender": conn.pid, "text": encode(out)}

@@ -9,7 +9,7 @@ is on its way: shared state and persistence.
 from channels.db import database_sync_to_async
 
 from meetings.models import Meeting
-from meetings.services.chat import chat_message_record, transcript_line_record, transcripts_enable
+from meetings.services.chat import transcripts_enable
 from meetings.services.rooms import room_token_revoke
 from meetings.tokens import RoomGrant
 from realtime.frames import EventError, encode, now_ms
@@ -17,23 +17,6 @@ from realtime.frames import EventError, encode, now_ms
 
 def _error(code: str, detail: str):
     return EventError(code, detail)
-
-
-# --- chat, transcript ------------------------------------------------------------------------
-async def chat_persist(conn, frame: dict) -> None:
-    """Stored before it is relayed, so a joiner finds it in history or live (``messageId`` dedupes)."""
-    message = await database_sync_to_async(chat_message_record)(
-        tenant_id=conn.tenant_id, room_id=conn.room_id, meeting_id=await conn.meeting_id(),
-        participant_id=conn.pid, username=conn.username, msg=frame["msg"],
-    )
-    frame["messageId"] = message.pk
-
-
-async def transcript_persist(conn, frame: dict) -> None:
-    await database_sync_to_async(transcript_line_record)(
-        tenant_id=conn.tenant_id, meeting_id=await conn.meeting_id(), user_name=conn.username,
-        message=frame["msg"],
-    )
 
 
 # --- participant state (the roster every joiner sees) -------------------------------------------

@@ -20,6 +20,7 @@ from functools import cached_property
 
 from portal.plans.catalogue import feature_known
 from realtime import handlers as h
+from realtime.chatlog import commit as commit_line
 from realtime.frames import EventError
 from realtime.media import events as media
 
@@ -86,6 +87,9 @@ class Event:
     stamp_msg: bool = False               # whiteboard: the server sets msg.socketId and msg.room_id
     prepare: Hook | None = None
     after: Hook | None = None
+    # Stored before relayed, in batches: ``commit(conn, frame, route)`` queues the stamped frame
+    # and relays it itself once stored (``realtime.chatlog``); replaces the relay of the walk.
+    commit: Callable[[object, dict, str], Awaitable[None]] | None = None
     persists: str = ""
     example: dict = field(default_factory=dict)
     feature: str = ""                     # the plan feature (portal.plans) the event belongs to
@@ -130,7 +134,7 @@ def register(event: Event) -> Event:
 
 
 SERVER_EVENTS = ("room_state", "room_connected", "room_disconnected", "view_count", "error",
-                 "white-board-strokes", "degraded", "recovered",
+                 "white-board-strokes", "degraded", "recovered", "chat-ack", "transcript-ack",
                  # the media plane (docs/media.md)
                  "media-path", "sfu-answer", "sfu-offer", "sfu-candidate", "sfu-feed", "sfu-state",
                  "sfu-unpublished",
@@ -142,8 +146,10 @@ USER_ID = {"userId": Field(str, max_len=ID)}
 WB_MSG = Field(dict, required=False)
 
 for _event in (
-    Event("chat-box", ANYONE, OTHERS, "Chat message.", {"msg": Field(str, max_len=TEXT)},
-          prepare=h.chat_persist, persists="ChatMessage (room, current meeting); relayed with its messageId",
+    Event("chat-box", ANYONE, OTHERS, "Chat message.",
+          {"msg": Field(str, max_len=TEXT), "clientId": Field(str, required=False, max_len=ID)},
+          commit=commit_line, persists="ChatMessage (room, current meeting), in batches; relayed with "
+          "its messageId once stored; acknowledged with chat-ack when the frame carries clientId",
           example={"msg": "Hello everyone!"}, feature="chat"),
     Event("request-mic", ANYONE, HOSTS, "Ask the hosts for the floor.", after=h.hand_raise,
           feature="participant_controls"),
@@ -200,8 +206,10 @@ for _event in (
           after=h.whiteboard_undo, feature="whiteboard"),
     Event("clear-whiteBoard", MEMBER, OTHERS, "Remove every stroke and the stage.", {"msg": WB_MSG},
           stamp_msg=True, after=h.whiteboard_clear, feature="whiteboard"),
-    Event("transcript", ANYONE, OTHERS, "A line of live transcript.", {"msg": Field(str, max_len=TEXT)},
-          prepare=h.transcript_persist, persists="TranscriptEntry (if the meeting has transcripts on)",
+    Event("transcript", ANYONE, OTHERS, "A line of live transcript.",
+          {"msg": Field(str, max_len=TEXT), "clientId": Field(str, required=False, max_len=ID)},
+          commit=commit_line, persists="TranscriptEntry (if the meeting has transcripts on), in batches, "
+          "before the relay; transcript-ack when the frame carries clientId",
           example={"msg": "This is the transcript text."}, feature="captions"),
     Event("annotation", MEMBER, OTHERS, "Annotation on shared content.", {"msg": Field(dict)},
           example={"msg": {"shape": "arrow"}}, feature="whiteboard"),
