@@ -123,6 +123,10 @@ async def test_socketio_and_native_clients_share_a_room(live, host, transport):
     # time in the seed's unit (seconds) on Socket.IO; the native socket's is milliseconds
     assert abs(got["time"] - time.time()) < 60 and chat["time"] > 10**12
     assert abs(state["time"] - time.time()) < 60
+    # stored: chat-ack for a clientId, as on the native socket
+    await bob.client.emit("chat-box", {"msg": "acked", "clientId": "c-1"})
+    assert (await bob.next("chat-ack"))["clientId"] == "c-1"
+    assert (await native_next(ws, "chat-box"))["msg"] == "acked"
     # the generic event carries a whole frame
     await bob.client.send({"type": "chat-box", "msg": "sent the seed's way"})
     assert (await native_next(ws, "chat-box"))["msg"] == "sent the seed's way"
