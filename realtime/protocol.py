@@ -154,7 +154,8 @@ for _event in (
     Event("request-mic", ANYONE, HOSTS, "Ask the hosts for the floor.", after=h.hand_raise,
           feature="participant_controls"),
     Event("request-mic-accepted", HOST, TARGET, "Host grants a mic request.",
-          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.mic_granted,
+          # the grant is stored before the viewer hears of it: its mic-accepted-ack may follow at once
+          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", prepare=h.mic_granted,
           feature="participant_controls"),
     Event("request-mic-rejected", HOST, TARGET, "Host declines a mic request.",
           {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower,
