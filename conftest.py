@@ -20,9 +20,13 @@ TENANT_B_HOST = "beta.test"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from portal.accounts import throttle
+
     cache.clear()
+    throttle.reset()
     yield
     cache.clear()
+    throttle.reset()
 
 
 @pytest.fixture(autouse=True)

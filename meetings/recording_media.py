@@ -9,6 +9,7 @@ Failures the user should read (tool missing, unreadable input) are ``MediaError`
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -65,8 +66,10 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
-def run_tool(args: list[str], *, keep_alive: Callable[[], None] = lambda: None) -> str:
-    """Run ffmpeg/ffprobe; return stdout. Raise ``MediaError`` with the tool's last words."""
+def run_tool(args: list[str], *, keep_alive: Callable[[], None] = lambda: None, complaints=None) -> str:
+    """Run ffmpeg/ffprobe; return stdout. Raise ``MediaError`` with the tool's last words.
+    ``complaints``: a list that gets the tool's error lines of a run that still succeeded
+    (ffmpeg decodes a truncated file up to where it ends, says so, and exits 0)."""
     tool = args[0]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
@@ -100,7 +103,19 @@ def run_tool(args: list[str], *, keep_alive: Callable[[], None] = lambda: None) 
     if proc.returncode != 0:
         last = [line for line in stderr.strip().splitlines() if line.strip()][-3:]
         raise MediaError(f"{Path(tool).name} failed: {' / '.join(last) or f'exit {proc.returncode}'}")
+    if complaints is not None:
+        complaints.extend(line.strip() for line in stderr.splitlines() if line.strip())
     return stdout
+
+
+_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?(?:[\\/][^\s\\/'\"<>|:,;()]+)+[\\/]?")
+
+
+def without_paths(text: str) -> str:
+    """``text`` with every absolute path cut to its last component: a reason shown to users
+    never reveals where the server keeps its files (``/srv/…/recordings-spool/3/x/y.webm`` →
+    ``y.webm``)."""
+    return _PATH.sub(lambda m: m.group(0).rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], text)
 
 
 def probe_track(path: Path, label: str, *, keep_alive=lambda: None) -> TrackInfo:
@@ -155,8 +170,9 @@ def _encode_args() -> list[str]:
     ]
 
 
-def normalise_track(track: TrackInfo, size: tuple[int, int], out: Path, *, keep_alive=lambda: None) -> None:
-    """One track → MP4 with the common frame size, frame rate and audio layout.
+def normalise_track(track: TrackInfo, size: tuple[int, int], out: Path, *, keep_alive=lambda: None) -> bool:
+    """One track → MP4 with the common frame size, frame rate and audio layout. Returns whether
+    the track decoded cleanly (``False``: damaged or cut short; what could be read is kept).
 
     A missing stream is filled in (black picture or silence) for the track's own length, in
     a second pass, because the length of a browser's WebM is only known once decoded.
@@ -176,16 +192,17 @@ def normalise_track(track: TrackInfo, size: tuple[int, int], out: Path, *, keep_
         graph.append(f"[0:a:0]{audio_chain}[a]")
         maps += ["-map", "[a]"]
     first = out if (track.has_video and track.has_audio) else out.with_suffix(".part.mp4")
+    complaints: list[str] = []
     try:
         run_tool(
             [*base, "-i", str(track.path), "-filter_complex", ";".join(graph), *maps, *_encode_args(),
              str(first)],
-            keep_alive=keep_alive,
+            keep_alive=keep_alive, complaints=complaints,
         )
     except MediaError as exc:
         raise MediaError(f"Track {track.label!r} could not be decoded ({exc}).") from None
     if first == out:
-        return
+        return not complaints
     seconds = f"{duration_of(first, keep_alive=keep_alive):.3f}"
     if track.has_video:
         filler = ["-f", "lavfi", "-t", seconds, "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo"]
@@ -198,20 +215,52 @@ def normalise_track(track: TrackInfo, size: tuple[int, int], out: Path, *, keep_
         keep_alive=keep_alive,
     )
     first.unlink(missing_ok=True)
+    return not complaints
 
 
-def render(sources: list[tuple[Path, str]], out: Path, *, keep_alive=lambda: None) -> float:
-    """Scale + letterbox + concatenate the tracks (in order) into ``out``; return its duration."""
+def _tool_missing(exc: MediaError) -> bool:
+    return "not installed" in str(exc) or "cannot be executed" in str(exc)
+
+
+def render(sources: list[tuple[Path, str]], out: Path, *, keep_alive=lambda: None,
+           notes: list[str] | None = None) -> float:
+    """Scale + letterbox + concatenate the tracks (in order) into ``out``; return its duration.
+
+    A track that cannot be read or decoded is skipped and one that decodes only in part (cut
+    short) is kept as far as it goes; each is described in ``notes`` (the recording is then
+    *partial*). Only when no track is usable does the whole recording fail."""
     if not sources:
         raise MediaError("The recording has no media to process.")
-    tracks = [probe_track(path, label, keep_alive=keep_alive) for path, label in sources]
+    notes = notes if notes is not None else []
+    tracks, failures = [], []
+    for path, label in sources:
+        try:
+            tracks.append(probe_track(path, label, keep_alive=keep_alive))
+        except MediaError as exc:
+            if _tool_missing(exc):
+                raise
+            failures.append(f"{exc} It was skipped.")
+    if not tracks:
+        raise MediaError(" ".join(failures) or "The recording has no media to process.")
     size = frame_size(tracks)
     work = out.parent
     parts = []
     for index, track in enumerate(tracks):
         part = work / f"part-{index:04d}.mp4"
-        normalise_track(track, size, part, keep_alive=keep_alive)
+        try:
+            clean = normalise_track(track, size, part, keep_alive=keep_alive)
+        except MediaError as exc:
+            if _tool_missing(exc):
+                raise
+            failures.append(f"{exc} It was skipped.")
+            part.unlink(missing_ok=True)
+            continue
+        if not clean:
+            notes.append(f"Track {track.label!r} is damaged or cut short; kept what could be decoded.")
         parts.append(part)
+    if not parts:
+        raise MediaError(" ".join(failures))
+    notes[:0] = failures
     listing = work / "parts.txt"
     listing.write_text("".join(f"file '{p.name}'\n" for p in parts))
     run_tool(

@@ -15,6 +15,7 @@ stale lease (its worker died) is put back to ``pending`` and queued again by the
 (``recordings_recover``); a slow worker that lost its lease cannot overwrite the new attempt.
 """
 
+import errno
 import fcntl
 import logging
 import os
@@ -25,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -54,6 +55,11 @@ TRANSITIONS = {
     "fail": ({Processing.PROCESSING}, Processing.FAILED),
     "requeue": ({Processing.PROCESSING}, Processing.PENDING),  # the lease expired: worker lost
 }
+
+
+# Refusals after which the client resumes the track (create-file again) and resends from the
+# acknowledged count: the server could not store a chunk (disk full, I/O error).
+RESUME_CODES = frozenset({"storage-full", "storage-error"})
 
 
 class IngestRefused(Exception):
@@ -170,9 +176,12 @@ def track_open(*, grant: RoomGrant, room_id, recording_id, video_id) -> OpenedTr
             )
             track.path = f"recordings-spool/{grant.tenant_id}/{recording.pk}/{track.pk}.webm"
             spool = _abs(track)
-            spool.parent.mkdir(parents=True, exist_ok=True)
-            spool.touch()
-            recording_media.fsync_dir(spool.parent)
+            try:
+                spool.parent.mkdir(parents=True, exist_ok=True)
+                spool.touch()
+                recording_media.fsync_dir(spool.parent)
+            except OSError as exc:
+                raise _storage_refused(exc) from None
             track.save(force_insert=True)
             return OpenedTrack(track.pk, track.tenant_id, recording_id, video_id, 0, resumed=False)
     # Resuming: outside the transaction, so a writer holding the file lock can still commit.
@@ -224,13 +233,19 @@ def track_append(*, tenant_id: int, track_pk: str, chunk: bytes) -> int:
                 "recording-too-large", f"Recordings are limited to {settings.RECORDING_MAX_BYTES} bytes."
             )
         fd = f.fileno()
-        if os.fstat(fd).st_size != track.bytes:
-            os.ftruncate(fd, track.bytes)
-        os.lseek(fd, track.bytes, os.SEEK_SET)
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        try:
+            if os.fstat(fd).st_size != track.bytes:
+                os.ftruncate(fd, track.bytes)
+            os.lseek(fd, track.bytes, os.SEEK_SET)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError as exc:
+            # Disk full (or failing): the chunk is not acknowledged, what was stays intact, and the
+            # client keeps the chunk to send again (the socket stays open).
+            _truncate_quietly(fd, track.bytes)
+            raise _storage_refused(exc) from None
         new_total = track.bytes + len(chunk)
         updated = RecordingTrack.objects.filter(pk=track.pk, bytes=track.bytes, closed=False).update(
             bytes=new_total
@@ -239,6 +254,22 @@ def track_append(*, tenant_id: int, track_pk: str, chunk: bytes) -> int:
             os.ftruncate(fd, track.bytes)
             raise IngestRefused("track-closed", f"Track {track.video_id!r} is closed.")
     return new_total
+
+
+def _truncate_quietly(fd: int, size: int) -> None:
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError:
+        logger.warning("Could not cut a spool file back to %s bytes", size, exc_info=True)
+
+
+def _storage_refused(exc: OSError) -> IngestRefused:
+    logger.warning("Recording ingest could not write: %s", exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return IngestRefused("storage-full", "The server is out of space; this chunk was not stored. "
+                             "Send it again later.")
+    return IngestRefused("storage-error", "The server could not store this chunk; send it again later.")
 
 
 def track_close(*, grant: RoomGrant, video_id, track_pk: str | None = None) -> tuple[str, int]:
@@ -360,23 +391,32 @@ def recording_process(*, recording_pk: str) -> str:
                 from meetings.recording_sfu import compose_track
 
                 tracks = [compose_track(recording, keep_alive=lease.renew)]
-            sources = [(_abs(t), t.video_id) for t in tracks]
-            for path, label in sources:
-                if not path.exists():
-                    raise recording_media.MediaError(f"The spool file of track {label!r} is missing.")
-            duration = recording_media.render(sources, out, keep_alive=lease.renew)
+            notes: list[str] = []
+            sources = []
+            for t in tracks:
+                if _abs(t).exists():
+                    sources.append((_abs(t), t.video_id))
+                else:
+                    notes.append(f"The spool file of track {t.video_id!r} is missing. It was skipped.")
+            if not sources:
+                raise recording_media.MediaError(" ".join(notes) or "The recording has no media to process.")
+            duration = recording_media.render(sources, out, keep_alive=lease.renew, notes=notes)
             size = out.stat().st_size
             name = _store(recording, out, lease)
     except LeaseLost:
         return "lease-lost"
     except recording_media.MediaError as exc:
-        lease.fail(str(exc))
+        lease.fail(recording_media.without_paths(str(exc)))
         return Processing.FAILED
     except Exception as exc:
         logger.exception("Processing recording %s failed", recording_pk)
-        lease.fail(f"Internal error while processing: {type(exc).__name__}: {exc}")
+        reason = "out of disk space" if getattr(exc, "errno", None) == errno.ENOSPC else type(exc).__name__
+        lease.fail(f"Internal error while processing ({reason}); the server log has the details.")
         return Processing.FAILED
-    if not lease.finish(file=name, duration=round(duration, 3), size=size):
+    reasons = [r for r in (recording.partial_reason, *notes) if r]
+    partial = {"partial": True, "partial_reason": recording_media.without_paths(" ".join(reasons))[:4000]} \
+        if reasons else {}
+    if not lease.finish(file=name, duration=round(duration, 3), size=size, **partial):
         default_storage.delete(name)
         return "lease-lost"
     if recording.file and recording.file != name:
@@ -395,11 +435,24 @@ def _store(recording: Recording, out: Path, lease: Lease) -> str:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(save)
-        while True:
+        try:
+            while True:
+                try:
+                    return future.result(timeout=recording_media.POLL_SECONDS)
+                except FutureTimeout:
+                    lease.renew()
+        except BaseException:
+            # A save cut short (disk full, lost lease) leaves no half-written file behind.
+            future.cancel()
             try:
-                return future.result(timeout=recording_media.POLL_SECONDS)
-            except FutureTimeout:
-                lease.renew()
+                future.result()
+            except BaseException:  # noqa: S110 - the first error is the one that counts
+                pass
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not remove a partly stored recording %s", name, exc_info=True)
+            raise
 
 
 def recordings_recover() -> int:
@@ -419,3 +472,91 @@ def recordings_recover() -> int:
                 recovered += 1
                 logger.warning("Recording %s: worker lost, queued again", pk)
     return recovered
+
+
+# --- Abandoned recordings ---------------------------------------------------------------------------
+
+
+def abandon_seconds() -> float:
+    return float(settings.RECORDING_ABANDON_SECONDS)
+
+
+def _mtime(path: Path):
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError:
+        return None
+
+
+def last_activity(recording: Recording):
+    """When a client (or the media server) last wrote to the recording: its row, its spool files
+    (each acknowledged chunk is written there before it is acknowledged), the media server's files."""
+    moments = [recording.updated_at]
+    moments += [_mtime(_abs(t)) for t in recording.tracks.all()]
+    if recording.video_type == "sfu":
+        from meetings.recording_sfu import _dir
+
+        folder = Path(_dir(recording))
+        if folder.is_dir():
+            moments += [_mtime(p) for p in folder.iterdir()]
+    return max(m for m in moments if m is not None)
+
+
+def recordings_abandon(*, room=None, recording_pk: str | None = None) -> list[str]:
+    """Finish every recording nobody has written to for ``RECORDING_ABANDON_SECONDS`` (its client
+    crashed and never came back) so that it no longer blocks its room: stopped; processed into a
+    *partial* recording from what was acknowledged, or — nothing acknowledged — failed with the
+    reason. Run by the ``recording_abandon_check`` task and, lazily, by every recording start.
+    Returns the pks it finished."""
+    from meetings.tasks import processing_queued
+
+    cutoff = timezone.now() - timedelta(seconds=abandon_seconds())
+    rows = Recording.objects.filter(processing=Processing.PENDING, updated_at__lt=cutoff)
+    if room is not None:
+        rows = rows.filter(room=room)
+    if recording_pk is not None:
+        rows = rows.filter(pk=recording_pk)
+    done = []
+    for recording in rows.select_related("room"):
+        if recording.stopped and processing_queued(recording.pk):
+            continue  # stopped and queued: the worker has it
+        last = last_activity(recording)
+        if last >= cutoff:
+            continue
+        if _abandon(recording.pk, last):
+            done.append(recording.pk)
+    return done
+
+
+def _abandon(recording_pk: str, last) -> bool:
+    from meetings.services.recordings import recording_stop
+    from meetings.tasks import enqueue_processing
+
+    seconds = int(abandon_seconds())
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().filter(
+            pk=recording_pk, processing=Processing.PENDING
+        ).first()
+        if recording is None:
+            return False
+        recording.tracks.filter(closed=False).update(closed=True)
+        if not recording.stopped:
+            recording = recording_stop(recording=recording, end_time=last)
+        has_media = recording.tracks.filter(bytes__gt=0).exists() or recording.video_type == "sfu"
+        if has_media:
+            Recording.objects.filter(pk=recording_pk).update(
+                partial=True,
+                partial_reason=f"Abandoned: no client wrote to this recording for {seconds}s; "
+                f"it was finished from what had been acknowledged (until {last:%Y-%m-%d %H:%M:%S} UTC).",
+            )
+            _transition(recording_pk, "queue", error="")
+            enqueue_processing(recording_pk)
+            logger.warning("Recording %s abandoned by its client: finished from what was acknowledged",
+                           recording_pk)
+        else:
+            Recording.objects.filter(pk=recording_pk, processing=Processing.PENDING).update(
+                processing=Processing.FAILED, updated_at=timezone.now(),
+                error=f"Abandoned: nothing was recorded, and no client wrote to it for {seconds}s.",
+            )
+            logger.warning("Recording %s abandoned with nothing recorded: failed", recording_pk)
+    return True

@@ -140,6 +140,12 @@ def room_file_get(*, user, room: Room, filename: str) -> RoomFile:
     return room_file
 
 
+def room_files_for_member(*, user, room: Room):
+    """The files of a room the user may take part in (``room_get_for_member``)."""
+    qs = RoomFile.objects.for_tenant(user.tenant).filter(room=room).select_related("uploaded_by")
+    return qs.order_by("-upload_date", "-id")
+
+
 def transcript_for_meeting(*, user, meeting: Meeting):
     qs = TranscriptEntry.objects.for_tenant(user.tenant).filter(meeting=meeting)
     return qs.order_by("created_at", "id")

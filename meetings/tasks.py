@@ -37,6 +37,33 @@ def recording_watchdog(*, recording_pk: str) -> str:
     return state
 
 
+@task()
+def recording_abandon_check(*, recording_pk: str) -> str:
+    """Queued with every recording start, due one abandon time-out later: finishes the recording
+    if nobody wrote to it since (``recordings_abandon``), else checks again later."""
+    finished = recording_pipeline.recordings_abandon(recording_pk=recording_pk)
+    recording = Recording.objects.filter(pk=recording_pk).first()
+    if recording is None:
+        return "gone"
+    if recording_pk in finished:
+        return "abandoned"
+    if recording.processing == Recording.Processing.PENDING and not (
+        recording.stopped and processing_queued(recording_pk)
+    ):
+        due = recording_pipeline.last_activity(recording) + timedelta(
+            seconds=recording_pipeline.abandon_seconds() + 1)
+        enqueue_abandon_check(recording_pk, due=max(due, timezone.now() + timedelta(seconds=5)))
+        return "active"
+    return recording.processing
+
+
+def enqueue_abandon_check(recording_pk: str, *, due=None) -> None:
+    if not recording_abandon_check.get_backend().supports_defer:
+        return
+    due = due or timezone.now() + timedelta(seconds=recording_pipeline.abandon_seconds() + 1)
+    recording_abandon_check.using(run_after=due).enqueue(recording_pk=recording_pk)
+
+
 def enqueue_processing(recording_pk: str, *, watchdog: bool = True) -> None:
     process_recording.enqueue(recording_pk=recording_pk)
     if watchdog:

@@ -37,6 +37,7 @@ class RoomGrant:
     user_id: str | None
     jti: str
     expires_at: int
+    guest: str | None = None  # an invite-link holder's identity (``g:<id>``/``u:<id>``; bans)
 
     @property
     def is_host(self) -> bool:
@@ -49,7 +50,7 @@ def _key() -> bytes:
 
 def room_token_mint(
     *, tenant_id: int, room_id: str, role: str, name: str, user_id: str | None = None,
-    ttl_seconds: int | None = None,
+    ttl_seconds: int | None = None, guest: str | None = None,
 ) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
@@ -65,6 +66,8 @@ def room_token_mint(
         "name": name,
         "user": user_id,
     }
+    if guest:
+        claims["guest"] = guest
     return jwt.encode(claims, _key(), algorithm="HS256")
 
 
@@ -91,7 +94,7 @@ def room_token_read(token: str, *, tenant_id: int, room_id: str | None = None) -
     return RoomGrant(
         tenant_id=claims["tenant"], room_id=claims["room"], role=claims["role"],
         name=str(claims["name"])[:150], user_id=claims.get("user"), jti=claims["jti"],
-        expires_at=claims["exp"],
+        expires_at=claims["exp"], guest=claims.get("guest") if isinstance(claims.get("guest"), str) else None,
     )
 
 

@@ -6,6 +6,7 @@ one display name; a login JWT never reaches a page.
 """
 
 import re
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,10 +30,12 @@ from meetings.selectors import (
 )
 from meetings.services.invitations import invitations_send, meeting_ics, parse_invitees
 from meetings.services.rooms import (
+    MeetingClosed,
     guest_token_issue,
     meeting_cancel,
     meeting_reschedule,
     meeting_schedule,
+    room_is_banned,
     room_token_issue,
 )
 from meetings.speech.engines import engine_name
@@ -46,6 +49,30 @@ def _no_tenant_page(request):
     return render(request, "meetings/no_tenant.html", status=403)
 
 GUEST_TOKEN_SESSION_KEY = "parley.guest-room-tokens"
+GUEST_ID_SESSION_KEY = "parley.guest-id"
+
+CLOSED_TEXT = {
+    "ended": ("This meeting has ended", "The host ended this meeting for everyone."),
+    "banned": ("You can't rejoin this meeting", "The host removed you from this meeting."),
+}
+
+
+def _guest_identity(request) -> str:
+    """Who is following an invite link: the signed-in user, or a guest id kept in the session."""
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    guest = request.session.get(GUEST_ID_SESSION_KEY)
+    if not guest:
+        guest = request.session[GUEST_ID_SESSION_KEY] = secrets.token_hex(12)
+    return f"g:{guest}"
+
+
+def _closed(request, meeting: Meeting, reason: str):
+    title, text = CLOSED_TEXT[reason]
+    return render(request, "meetings/closed.html", {"meeting": meeting, "title": title, "text": text},
+                  status=403 if reason == "banned" else 410)
+
+
 PREVIEW_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -222,6 +249,8 @@ def meeting_room(request, meeting_id: str):
     meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
     if meeting.room is None:
         raise Http404("This meeting has no room.")
+    if meeting.closed_at is not None:
+        return _closed(request, meeting, "ended")
     token = room_token_issue(
         actor=request.user, room=meeting.room, role="host", user_name=_display_name(request.user)
     )
@@ -232,16 +261,37 @@ def meeting_room(request, meeting_id: str):
 
 @plan_feature("meetings")
 @never_cache
+@login_required
+def meeting_prejoin(request, meeting_id: str):
+    """The host's pre-join step: camera preview and device choice, then the room."""
+    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
+    if meeting.room is None:
+        raise Http404("This meeting has no room.")
+    if meeting.closed_at is not None:
+        return _closed(request, meeting, "ended")
+    return render(request, "meetings/prejoin.html", {"meeting": meeting, "name": _display_name(request.user)})
+
+
+@plan_feature("meetings")
+@never_cache
 @require_http_methods(["GET", "POST"])
 def meeting_join(request, invite_code: str):
     """The invite link: ask for a name, mint a token for this meeting's room only."""
     meeting = meeting_get_by_invite(tenant=request.tenant, invite_code=invite_code)
     if meeting.room.is_private and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    guest = _guest_identity(request)
+    if meeting.closed_at is not None:
+        return _closed(request, meeting, "ended")
+    if room_is_banned(tenant_id=meeting.tenant_id, room_id=meeting.room_id, subjects=[guest]):
+        return _closed(request, meeting, "banned")
     initial = {"user_name": _display_name(request.user)} if request.user.is_authenticated else None
     form = GuestJoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        token = guest_token_issue(meeting=meeting, user_name=form.cleaned_data["user_name"])
+        try:
+            token = guest_token_issue(meeting=meeting, user_name=form.cleaned_data["user_name"], guest=guest)
+        except MeetingClosed as exc:
+            return _closed(request, meeting, exc.reason)
         tokens = request.session.get(GUEST_TOKEN_SESSION_KEY, {})
         tokens[invite_code] = {"token": token, "name": form.cleaned_data["user_name"]}
         request.session[GUEST_TOKEN_SESSION_KEY] = tokens
@@ -254,6 +304,11 @@ def meeting_join(request, invite_code: str):
 def meeting_join_room(request, invite_code: str):
     meeting = meeting_get_by_invite(tenant=request.tenant, invite_code=invite_code)
     joined = request.session.get(GUEST_TOKEN_SESSION_KEY, {}).get(invite_code)
+    if meeting.closed_at is not None:
+        return _closed(request, meeting, "ended")
+    guest = _guest_identity(request)
+    if room_is_banned(tenant_id=meeting.tenant_id, room_id=meeting.room_id, subjects=[guest]):
+        return _closed(request, meeting, "banned")
     if not joined:
         return redirect("meeting-join", invite_code=invite_code)
     role = "viewer" if meeting.room.has_audience else "participant"
@@ -279,6 +334,9 @@ def _render_room(request, *, meeting: Meeting, token: str, role: str, name: str,
         "title": meeting.title,
         "iceServers": ice_servers(label=f"page-{meeting.pk}"),
         "leaveUrl": leave_url,
+        "inviteUrl": request.build_absolute_uri(reverse("meeting-join", args=[meeting.invite_code])),
+        "filesUrl": reverse("api-room-files", args=[room.pk]),
+        "uploadUrl": reverse("api-room-file-upload", args=[room.pk]),
         "captions": {"engine": engine_name()},
         # Feature modules show "Part of Professional" for what the plan lacks (docs/frontend.md).
         "plan": plan_summary(request.tenant),

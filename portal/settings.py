@@ -65,8 +65,20 @@ def env_json(name: str, default):
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# Files Parley writes (database, uploads, recordings, spool, keys) are private to its user:
+# every process (daphne, the worker, manage.py) runs with this umask, DATA_DIR is 0700 and
+# stored files 0600 (FILE_UPLOAD_PERMISSIONS below). PARLEY_UMASK=027 lets a group read them
+# (e.g. a Janus running as another user that shares JANUS_RECORDINGS_DIR).
+try:
+    PARLEY_UMASK = int(env_str("PARLEY_UMASK", "077"), 8)
+except ValueError:
+    raise ImproperlyConfigured("PARLEY_UMASK must be octal, e.g. 077") from None
+os.umask(PARLEY_UMASK)
 DATA_DIR = Path(env_str("PARLEY_DATA_DIR") or BASE_DIR / "var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o777 & ~PARLEY_UMASK)
+if DATA_DIR.stat().st_uid == os.geteuid():
+    DATA_DIR.chmod(DATA_DIR.stat().st_mode & 0o777 & ~PARLEY_UMASK)  # tighten an older, open var/
 
 
 def _secret_key() -> str:
@@ -116,6 +128,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.tenancy.TenantMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,6 +215,21 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (brute-force counters; portal.accounts.throttle) ---------------------------------------
+# Shared by every process through Redis when REDIS_URL is set; per process otherwise.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": f"{env_str('CHANNEL_PREFIX', 'parley')}:throttle",
+         "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2}}
+        if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); nobody else's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
 # --- Storage ------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "/media/"  # never served publicly; files go through authorised views
@@ -264,6 +292,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force (portal.accounts.throttle): per client address, and failed passwords per account.
+AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "30/min")
+LOGIN_ACCOUNT_FAILURES = max(1, env_int("LOGIN_ACCOUNT_FAILURES", 10))
+LOGIN_ACCOUNT_WINDOW_SECONDS = max(1, env_int("LOGIN_ACCOUNT_WINDOW_SECONDS", 15 * 60))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -282,14 +314,16 @@ REST_FRAMEWORK = {
         "portal.plans.api.PlanFeaturePermission",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # JSON and forms through one gate: depth, NUL, surrogates, finite numbers (portal.api).
+        "portal.api.StrictJSONParser",
         "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "portal.api.StrictFormParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "30/min")},
+    "NUM_PROXIES": 0,  # never read: portal.net.client_ip decides (TRUSTED_PROXIES)
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -315,6 +349,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # portal.converters: path ids the resolver accepts (anything else is a 404 before a view).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "recid": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
+    },
 }
 
 # --- Plans and email ---------------------------------------------------------------------------------
@@ -356,6 +395,8 @@ if not env_str("EMAIL_BACKEND") and not EMAIL_ENABLED:
 # --- Product limits and integrations ------------------------------------------------------------
 ROOM_TOKEN_TTL_SECONDS = env_int("ROOM_TOKEN_TTL_SECONDS", 4 * 3600)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o666 & ~PARLEY_UMASK
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o777 & ~PARLEY_UMASK
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024)
@@ -371,6 +412,9 @@ WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", [])
 RECORDING_MAX_CHUNK_BYTES = env_int("RECORDING_MAX_CHUNK_BYTES", 1024 * 1024 - 1024)
 RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 4 * 1024 * 1024 * 1024)
 RECORDING_PROCESSING_LEASE_SECONDS = env_int("RECORDING_PROCESSING_LEASE_SECONDS", 120)
+# A recording nobody wrote to for this long (its client crashed) is finished from what was
+# acknowledged (partial) or failed, so that it no longer blocks its room (issue 10).
+RECORDING_ABANDON_SECONDS = max(30, env_int("RECORDING_ABANDON_SECONDS", 600))
 RECORDING_URL_TTL_SECONDS = env_int("RECORDING_URL_TTL_SECONDS", 6 * 3600)
 RECORDING_FFMPEG = env_str("RECORDING_FFMPEG", "ffmpeg")
 RECORDING_FFPROBE = env_str("RECORDING_FFPROBE", "ffprobe")
@@ -415,6 +459,33 @@ SUMMARY_LLM_MODEL = env_str("SUMMARY_LLM_MODEL", "gpt-4o-mini")
 SUMMARY_LLM_TIMEOUT = env_int("SUMMARY_LLM_TIMEOUT", 30)
 
 # --- Security -------------------------------------------------------------------------------
+# Content-Security-Policy on every response (Django's middleware): scripts only from this site
+# (ES modules under /static, npm libraries under /static/vendor; no inline script, no eval —
+# WebAssembly compilation only, for the noise filter), no inline styles, no plugins, no framing.
+# The compositor's timer runs in a blob: worker; recordings may come from S3 (media-src);
+# Azure's speech SDK talks to Microsoft (connect-src) when Azure is configured.
+from django.utils.csp import CSP  # noqa: E402
+
+_csp_connect = [CSP.SELF]
+if env_str("AZURE_SPEECH_KEY"):
+    _csp_connect += ["https://*.microsoft.com", "wss://*.microsoft.com"]
+_csp_media = [CSP.SELF, "blob:"]
+if env_str("AWS_STORAGE_BUCKET_NAME"):
+    _csp_media += [env_str("AWS_S3_ENDPOINT_URL") or "https://*.amazonaws.com"]
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.WASM_UNSAFE_EVAL],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": _csp_media,
+    "connect-src": _csp_connect + env_list("CSP_CONNECT_SRC", []),
+    "worker-src": [CSP.SELF, "blob:"],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

@@ -47,6 +47,7 @@ CLOSE_ORIGIN = 4403
 CLOSE_TOKEN = 4401
 CLOSE_FULL = 4409
 CLOSE_REMOVED = 4003
+CLOSE_ENDED = 4410  # a host ended the meeting for everyone (also at the handshake, afterwards)
 # After accept (so that browsers see them): the room's shared state is out of reach (try again
 # later), or the join failed on the server after the seat was taken (and given back). Application
 # codes, like 1013/1011 in meaning: autobahn (daphne) lets a server send only 1000 and 3000-4999.
@@ -90,8 +91,10 @@ def scope_host(scope) -> str:
 
 
 def scope_ip(scope) -> str | None:
-    client = scope.get("client")
-    return client[0] if client else None
+    """The connection's client address (``portal.net``: a trusted proxy's header, else the peer)."""
+    from portal.net import scope_client_ip
+
+    return scope_client_ip(scope)
 
 
 class _FrameConsumer(AsyncWebsocketConsumer):
@@ -176,6 +179,8 @@ class RoomConsumer(_FrameConsumer):
             return await self.refuse(CLOSE_TOKEN)
         if context == "revoked":
             return await self.close_with(CLOSE_TOKEN)
+        if context == "ended":
+            return await self.close_with(CLOSE_ENDED)
         self.room, default_meeting_id = context
         self.grant = grant
         self.pid = secrets.token_hex(8)
@@ -190,7 +195,8 @@ class RoomConsumer(_FrameConsumer):
         self.entry = {
             "id": self.pid, "username": self.username, "role": self.role, "state": "online",
             "muted": False, "videoOff": False, "sharing": False, "handRaised": False,
-            "proc": self.hub.origin, "jti": grant.jti, "user": grant.user_id, "exp": grant.expires_at,
+            "proc": self.hub.origin, "jti": grant.jti, "user": grant.user_id, "guest": grant.guest,
+            "exp": grant.expires_at,
             "joined": time.time(),
         }
         if self.hub.degraded:
@@ -276,12 +282,12 @@ class RoomConsumer(_FrameConsumer):
                 await self.store.meta_set(self.key, meetingId=meeting_id)
         return meeting_id
 
-    async def close_removed(self) -> None:
-        """Removed by a host: leave the room, then close the socket."""
+    async def close_removed(self, code: int = CLOSE_REMOVED) -> None:
+        """Removed by a host (or the meeting ended: ``CLOSE_ENDED``): leave the room, then close."""
         if not self.joined:
             return
         await self.leave()
-        await self.base_send({"type": "websocket.close", "code": CLOSE_REMOVED})
+        await self.base_send({"type": "websocket.close", "code": code})
 
     async def leave(self) -> None:
         """Give the seat back: every step is tried whatever became of the others."""
@@ -319,19 +325,24 @@ def analytics_id(grant: RoomGrant) -> str:
 
 
 def _join_state(*, tenant, room_id: str, grant: RoomGrant):
-    """(room, its latest meeting id); ``"revoked"`` for a revoked token; None for no such room."""
+    """(room, its latest meeting id); ``"revoked"`` for a revoked token (or a banned person);
+    ``"ended"`` when the room's latest meeting was ended by a host; None for no such room."""
     room = Room.objects.for_tenant(tenant).filter(pk=room_id).first()
     if room is None:
         return None
     if room_token_is_revoked(grant=grant):
         return "revoked"
-    return room, _latest_meeting_id(room)
+    latest = (Meeting.objects.filter(tenant_id=room.tenant_id, room=room).order_by("-created_at")
+              .values_list("pk", "closed_at").first())
+    if latest is not None and latest[1] is not None:
+        return "ended"
+    return room, latest[0] if latest else None
 
 
 def _join_context(*, tenant, room_id: str, grant: RoomGrant):
     """(room, its latest meeting id), or None for no such room or a revoked token."""
     context = _join_state(tenant=tenant, room_id=room_id, grant=grant)
-    return None if context == "revoked" else context
+    return None if context in ("revoked", "ended") else context
 
 
 def _chat_history(room: Room) -> list[dict]:
@@ -356,6 +367,8 @@ def _room_state(entry: dict, roster: list[dict], meta: dict, chat: list[dict], *
         "participants": [public_entry(e) for e in roster],
         "viewCount": len(roster),
         "whiteboard": {"enabled": bool(meta.get("whiteboard"))},
+        "sellLive": bool(meta.get("sellLive")),
+        "product": meta.get("product"),
         "meetingId": meta.get("meetingId"),
         "recording": meta.get("recording") or {"active": False, "recordingId": None},
         "transcript": meta.get("transcript") or {"active": False},

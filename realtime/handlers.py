@@ -10,9 +10,17 @@ from channels.db import database_sync_to_async
 
 from meetings.models import Meeting
 from meetings.services.chat import transcripts_enable
+from meetings.services.lifecycle import meeting_close
 from meetings.services.rooms import room_token_revoke
 from meetings.tokens import RoomGrant
 from realtime.frames import EventError, encode, now_ms
+
+CLOSE_ENDED = 4410  # realtime.consumers.CLOSE_ENDED
+
+
+def meeting_ended_frame(*, meeting_id: str, by: str) -> dict:
+    return {"type": "meeting-ended", "meetingId": meeting_id, "by": by,
+            "detail": "The host ended this meeting for everyone."}
 
 
 def _error(code: str, detail: str):
@@ -22,6 +30,10 @@ def _error(code: str, detail: str):
 # --- participant state (the roster every joiner sees) -------------------------------------------
 async def hand_raise(conn, frame: dict) -> None:
     await conn.store.update(conn.key, conn.pid, {"handRaised": True})
+
+
+async def hand_self_lower(conn, frame: dict) -> None:
+    await conn.store.update(conn.key, conn.pid, {"handRaised": False})
 
 
 async def hand_lower(conn, frame: dict) -> None:
@@ -67,6 +79,7 @@ async def removal_prepare(conn, frame: dict) -> None:
     grant = RoomGrant(
         tenant_id=conn.tenant_id, room_id=conn.room_id, role=target["role"], name=target["username"],
         user_id=target.get("user"), jti=target["jti"], expires_at=target.get("exp", 0),
+        guest=target.get("guest"),
     )
     await database_sync_to_async(room_token_revoke)(grant=grant, reason="removed")
     frame["_jti"] = target["jti"]
@@ -90,7 +103,32 @@ def recording_state(frame: dict) -> dict:
 
 
 async def sell_live_set(conn, frame: dict) -> None:
-    await conn.store.meta_set(conn.key, sellLive=True)
+    on = frame.get("flag", True)
+    await conn.store.meta_set(conn.key, sellLive=on, **({} if on else {"product": None}))
+
+
+async def product_set(conn, frame: dict) -> None:
+    """A host's selection is the product on show (late joiners get it in ``room_state``)."""
+    if conn.role == "host":
+        product = {k: frame[k] for k in ("productId", "name", "price") if k in frame}
+        await conn.store.meta_set(conn.key, product=product)
+
+
+async def meeting_end(conn, frame: dict) -> None:
+    meeting_id = await conn.meeting_id()
+    if meeting_id is None:
+        raise _error("not_found", "This room holds no meeting to end.")
+    await database_sync_to_async(_meeting_end)(conn.tenant_id, meeting_id)
+    ended = meeting_ended_frame(meeting_id=meeting_id, by=conn.username)
+    await conn.hub.publish(conn.key, {"route": "room", "sender": conn.pid,
+                                      "text": encode({**frame, **ended, "type": "meeting-ended"})})
+    await conn.hub.publish(conn.key, {"route": "close", "target": "*", "code": CLOSE_ENDED})
+
+
+def _meeting_end(tenant_id: int, meeting_id: str) -> None:
+    meeting = Meeting.objects.filter(tenant_id=tenant_id, pk=meeting_id).first()
+    if meeting is not None:
+        meeting_close(meeting=meeting)
 
 
 async def meeting_check(conn, frame: dict) -> None:

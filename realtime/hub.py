@@ -9,7 +9,7 @@ hub fans it out locally. Its own envelopes come back to it and are skipped by or
 
 Routes: ``room`` (everyone), ``others`` (everyone but the sender), ``hosts``, ``one``
 (the participant id in ``target``), ``close`` (every socket of the token ``target``:
-removal).
+removal; ``target`` ``"*"``: every socket of the room, closed with ``code`` — the meeting ended).
 
 Faults of the shared store (Redis): a call that fails puts the hub in *degraded* mode — its
 sockets get a ``degraded`` frame and client events are refused (``unavailable``) instead of
@@ -193,9 +193,13 @@ class Hub:
             conn = local.get(envelope["target"])
             targets = [conn] if conn is not None else []
         elif route == "close":
-            targets = [c for c in local.values() if c.jti == envelope["target"]]
+            everyone = envelope["target"] == "*"  # the meeting ended: every socket, with its code
+            targets = [c for c in local.values() if everyone or c.jti == envelope["target"]]
             for conn in targets:
-                await conn.close_removed()
+                if everyone:
+                    await conn.close_removed(envelope.get("code", 4410))
+                else:
+                    await conn.close_removed()
             return
         elif route == "hosts":
             targets = [c for c in local.values() if c.role == "host"]

@@ -135,6 +135,7 @@ def register(event: Event) -> Event:
 
 SERVER_EVENTS = ("room_state", "room_connected", "room_disconnected", "view_count", "error",
                  "white-board-strokes", "degraded", "recovered", "chat-ack", "transcript-ack",
+                 "meeting-ended",
                  # the media plane (docs/media.md)
                  "media-path", "sfu-answer", "sfu-offer", "sfu-candidate", "sfu-feed", "sfu-state",
                  "sfu-unpublished",
@@ -153,6 +154,8 @@ for _event in (
           example={"msg": "Hello everyone!"}, feature="chat"),
     Event("request-mic", ANYONE, HOSTS, "Ask the hosts for the floor.", after=h.hand_raise,
           feature="participant_controls"),
+    Event("lower-hand", ANYONE, HOSTS, "The sender lowers their raised hand (Parley's addition).",
+          after=h.hand_self_lower, feature="participant_controls"),
     Event("request-mic-accepted", HOST, TARGET, "Host grants a mic request.",
           # the grant is stored before the viewer hears of it: its mic-accepted-ack may follow at once
           {"userId": Field(str, max_len=ID, alias="id")}, target="userId", prepare=h.mic_granted,
@@ -179,11 +182,14 @@ for _event in (
           feature="audio_video"),
     Event("sharing-toggle", ANYONE, OTHERS, "Screen sharing on or off.", {"flag": Field(bool)},
           after=h.sharing_set, example={"flag": True}, feature="screen_sharing"),
-    Event("product-selected", ANYONE, OTHERS, "A viewer selects a product (live selling).",
-          {"productId": Field(str, max_len=ID, alias="id")}, example={"productId": "sku-1"},
+    Event("product-selected", ANYONE, OTHERS, "A viewer selects a product (live selling); a host's "
+          "selection is the product on show, kept for late joiners.",
+          {"productId": Field(str, max_len=ID, alias="id"), "name": Field(str, required=False, max_len=200),
+           "price": Field(str, required=False, max_len=32)},
+          after=h.product_set, example={"productId": "sku-1", "name": "Blue mug", "price": "12 EUR"},
           feature="live_selling"),
-    Event("sell-live", HOST, OTHERS, "Host starts live selling.", after=h.sell_live_set,
-          feature="live_selling"),
+    Event("sell-live", HOST, OTHERS, "Host starts (or, with flag false, stops) live selling.",
+          {"flag": Field(bool, required=False)}, after=h.sell_live_set, feature="live_selling"),
     Event("recording", HOST, OTHERS, "Host starts (true) or stops (false) recording.",
           {"togglingFlag": Field(bool), "recordingId": Field(str, required=False, max_len=100)},
           after=h.recording_set, example={"togglingFlag": True, "recordingId": "rec123"},
@@ -226,6 +232,14 @@ for _event in (
           prepare=h.transcript_start, after=h.transcript_started,
           persists="Meeting.transcript_enabled = true",
           example={"meetingTitle": "Weekly Sync"}, feature="transcripts"),
+    Event("end-meeting", HOST, None, "Host ends the meeting for everyone (Parley's addition): the "
+          "meeting is marked ended, the room gets meeting-ended and every socket closes with 4410; "
+          "no one joins it again.", prepare=h.meeting_end, persists="Meeting.ended_at",
+          feature="meetings"),
+    Event("file-shared", MEMBER, OTHERS, "The sender uploaded a room file (REST) — the others "
+          "refresh their file list from the room's file API (Parley's addition).",
+          {"filename": Field(str, max_len=255), "name": Field(str, required=False, max_len=255)},
+          example={"filename": "<roomId>_notes.pdf", "name": "notes.pdf"}, feature="files"),
     Event("signal", ANYONE, TARGET, "WebRTC signalling to one participant; delivered with 'from'.",
           {"to": Field(str, max_len=ID), "data": Field(dict)}, target="to", prepare=h.signal_from,
           example={"data": {"sdp": "v=0"}}, feature="audio_video"),

@@ -135,6 +135,11 @@ class RecordingConsumer(AsyncWebsocketConsumer):
                 tenant_id=self.grant.tenant_id, track_pk=track_pk, chunk=payload
             )
         except pipeline.IngestRefused as exc:
+            if exc.code in pipeline.RESUME_CODES:
+                # Nothing after the refused chunk may be stored before it: this connection's
+                # further chunks of the track are refused until the client resumes it
+                # (create-file answers with the bytes the server holds; the SDK reconnects).
+                self.tracks.pop(video_id, None)
             await self.error(exc.code, exc.detail, video_id)
             return
         await self.send_json({"type": "ack", "videoId": video_id, "bytes": total})

@@ -7,7 +7,7 @@ Two implementations of one interface: ``MemoryStore`` for the single-process def
 (``proc``) that holds the socket; each process keeps a heartbeat key with a TTL, so the
 entries of a process that died are swept as soon as its heartbeat expires — no ghosts.
 
-Roster entries carry private fields (``proc``, ``jti``, ``user``, ``exp``) that never
+Roster entries carry private fields (``proc``, ``jti``, ``user``, ``guest``, ``exp``) that never
 leave the server; ``public_entry`` strips them.
 
 A store call that cannot reach Redis raises one of ``STORE_ERRORS`` within about
@@ -29,7 +29,7 @@ from realtime.groups import redis_key
 
 logger = logging.getLogger(__name__)
 
-PRIVATE_FIELDS = ("proc", "jti", "user", "exp", "joined")
+PRIVATE_FIELDS = ("proc", "jti", "user", "guest", "exp", "joined")
 MAX_STROKES = 20_000
 #: drawingType values that continue a stroke; anything else starts one (undo removes a whole stroke).
 CONTINUATIONS = frozenset(

@@ -167,12 +167,19 @@ class RecordingRowSerializer(serializers.ModelSerializer):
     size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Bytes.")
     processing = serializers.ChoiceField(choices=Recording.Processing.choices, read_only=True)
     error = serializers.SerializerMethodField()
+    partial = serializers.BooleanField(
+        read_only=True, help_text="True when the file holds less than was recorded (see partialReason).",
+    )
+    partialReason = serializers.CharField(
+        source="partial_reason", read_only=True,
+        help_text="What is missing: skipped or truncated tracks, or an abandoned recording.",
+    )
 
     class Meta:
         model = Recording
         fields = [
             "_id", "roomId", "recordingId", "hostName", "status", "createdAt", "updatedAt",
-            "url", "duration", "size", "processing", "error",
+            "url", "duration", "size", "processing", "error", "partial", "partialReason",
         ]
 
     def get_url(self, obj) -> str | None:
@@ -195,22 +202,39 @@ class FileUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, help_text="multipart/form-data part named `file`.")
 
 
-class UploadedFileSerializer(serializers.ModelSerializer):
+class _UploaderFields(serializers.ModelSerializer):
+    uploadedBy = serializers.CharField(
+        source="uploaded_by_id", allow_null=True, read_only=True,
+        help_text="Id of the user who uploaded the file (null once that account is gone).",
+    )
+    uploadedByName = serializers.SerializerMethodField(help_text="Their name, as shown in the room.")
+
+    def get_uploadedByName(self, obj) -> str | None:
+        user = obj.uploaded_by
+        return (user.get_full_name() or user.email) if user is not None else None
+
+
+class UploadedFileSerializer(_UploaderFields):
     originalName = serializers.CharField(source="original_name")
     roomId = serializers.CharField(source="room_id")
 
     class Meta:
         model = RoomFile
-        fields = ["originalName", "filename", "size", "roomId", "path"]
+        fields = ["originalName", "filename", "size", "roomId", "path", "uploadedBy", "uploadedByName"]
 
 
-class FileDetailSerializer(serializers.ModelSerializer):
+class FileDetailSerializer(_UploaderFields):
     originalName = serializers.CharField(source="original_name")
     uploadDate = JSDateTimeField(source="upload_date")
 
     class Meta:
         model = RoomFile
-        fields = ["filename", "originalName", "size", "uploadDate", "path"]
+        fields = ["filename", "originalName", "size", "uploadDate", "path", "uploadedBy", "uploadedByName"]
+
+
+class FileListResponseSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    data = FileDetailSerializer(many=True)
 
 
 class FileUploadResponseSerializer(serializers.Serializer):
@@ -358,3 +382,9 @@ class CityTotalsSerializer(serializers.Serializer):
 class CityTotalsResponseSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     data = CityTotalsSerializer(many=True)
+
+
+class MeetingEndSerializer(serializers.Serializer):
+    meetingId = serializers.CharField()
+    ended = serializers.BooleanField(help_text="False when the meeting had already ended.")
+    endedAt = serializers.IntegerField(help_text="Milliseconds since the epoch.")

@@ -3,7 +3,7 @@
 from meetings.models.analytics import AnalyticsSession, SessionParticipant
 from meetings.models.content import ChatMessage, MeetingSummary, RoomFile, TranscriptEntry
 from meetings.models.recordings import Recording, RecordingTrack
-from meetings.models.rooms import Meeting, Room, RoomTokenRevocation
+from meetings.models.rooms import Meeting, Room, RoomBan, RoomTokenRevocation
 
 __all__ = [
     "AnalyticsSession",
@@ -13,6 +13,7 @@ __all__ = [
     "Recording",
     "RecordingTrack",
     "Room",
+    "RoomBan",
     "RoomFile",
     "RoomTokenRevocation",
     "SessionParticipant",

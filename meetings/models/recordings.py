@@ -29,6 +29,10 @@ class Recording(TenantOwnedModel):
     stopped = models.BooleanField(default=False)
     processing = models.CharField(max_length=16, choices=Processing.choices, default=Processing.PENDING)
     error = models.TextField(blank=True)
+    # Ready but not everything: a track skipped or cut short, or the recording abandoned by its
+    # client and finished from what was acknowledged. ``partial_reason`` says what (no paths).
+    partial = models.BooleanField(default=False)
+    partial_reason = models.TextField(blank=True)
     file = models.CharField(max_length=512, blank=True)  # storage name of the processed MP4
     duration = models.FloatField(null=True, blank=True)
     size = models.BigIntegerField(null=True, blank=True)

@@ -1,5 +1,5 @@
-"""Rooms (where people meet), meetings (a scheduled or ad-hoc use of a room) and
-revoked room tokens (participants removed by a host)."""
+"""Rooms (where people meet), meetings (a scheduled or ad-hoc use of a room),
+revoked room tokens and bans (participants removed by a host)."""
 
 import secrets
 
@@ -64,6 +64,10 @@ class Meeting(TenantOwnedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Set when a host ends the meeting for everyone (``end-meeting`` or REST ``/meetings/<id>/end``,
+    # meetings.services.lifecycle.meeting_close): unlike ``ended_at`` (also set when the last
+    # person leaves, cleared by the next join), it is final — the room takes no more joins.
+    closed_at = models.DateTimeField(null=True, blank=True)
     # The "Generate summary" task's progress, for the meeting page.
     summary_status = models.CharField(max_length=16, choices=SummaryStatus.choices, blank=True, default="")
     summary_error = models.TextField(blank=True)
@@ -103,4 +107,20 @@ class RoomTokenRevocation(TenantOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "room", "jti"], name="revocation_unique_jti")
+        ]
+
+
+class RoomBan(TenantOwnedModel):
+    """A person a host removed from a room: ``subject`` is who the room token named —
+    ``u:<user id>`` for a signed-in user, ``g:<guest id>`` for an invite-link guest (a random
+    id kept in their browser session). The invite link and the room socket refuse them."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans")
+    subject = models.CharField(max_length=80)
+    name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "room", "subject"], name="ban_unique_subject")
         ]

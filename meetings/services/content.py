@@ -64,8 +64,11 @@ def room_file_dir(room: Room) -> str:
 
 
 def room_file_upload(*, room: Room, upload, uploaded_by) -> RoomFile:
-    """Store ``upload`` in the room's folder; an upload of the same name replaces the
-    earlier file (as the seed's service does).
+    """Store ``upload`` in the room's folder and record who uploaded it.
+
+    An upload of the same name *by the same person* replaces their earlier file (the seed's
+    behaviour); anybody else's file of that name is never touched — the new one is kept beside
+    it as ``name (2).ext``, ``name (3).ext``, … (issue 10: a member could replace the owner's file).
 
     Its bytes count against the plan's file storage (``PlanLimitReached`` when they do not
     fit): reserved first by one atomic statement, released again if storing fails; the
@@ -73,7 +76,8 @@ def room_file_upload(*, room: Room, upload, uploaded_by) -> RoomFile:
     """
     # Shown back to clients as given, minus what no database or header may carry.
     original_name = _CONTROL.sub("", upload.name or "")[:255] or "file"
-    filename = f"{room.pk}_{safe_file_name(original_name)}"
+    safe = safe_file_name(original_name)
+    filename = _free_name(room=room, safe=safe, uploaded_by=uploaded_by)
     replacing = RoomFile.objects.filter(tenant_id=room.tenant_id, room=room, filename=filename)
     storage_reserve(tenant=room.tenant, size=upload.size,
                     replacing=replacing.values_list("size", flat=True).first() or 0)
@@ -85,12 +89,31 @@ def room_file_upload(*, room: Room, upload, uploaded_by) -> RoomFile:
         raise
 
 
+def _free_name(*, room: Room, safe: str, uploaded_by) -> str:
+    """``<roomId>_<safe>`` if it is free or the uploader's own; else the first free suffix."""
+    stem, dot, ext = safe.rpartition(".")
+    if not dot or not stem:
+        stem, ext = safe, ""
+    ext = f".{ext}" if ext else ""
+    taken = dict(RoomFile.objects.filter(tenant_id=room.tenant_id, room=room)
+                 .values_list("filename", "uploaded_by_id"))
+    owner_id = getattr(uploaded_by, "pk", None)
+    n = 1
+    while True:
+        name = f"{room.pk}_{stem}{f' ({n})' if n > 1 else ''}{ext}"
+        if name not in taken or (owner_id is not None and taken[name] == owner_id):
+            return name
+        n += 1
+
+
 @transaction.atomic
 def _room_file_store(*, room: Room, upload, uploaded_by, original_name: str, filename: str) -> RoomFile:
     path = posixpath.join(room_file_dir(room), filename)
     previous = RoomFile.objects.select_for_update().filter(
         tenant_id=room.tenant_id, room=room, filename=filename
     ).first()
+    if previous is not None and previous.uploaded_by_id != getattr(uploaded_by, "pk", None):
+        raise FileConflict("Another upload of this file name is in progress.")
     if previous is not None:
         old_path = previous.path
         previous.delete()

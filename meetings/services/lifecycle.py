@@ -6,7 +6,11 @@
   analytics session (``participant_left`` closed it), the meeting has ended (``ended_at``).
 - ``end_meeting(room, by_user)``: a host (the room's owner or tenant staff) ends it for
   everyone — the meeting is ended and the room's live analytics session closed now, whatever
-  the sockets still do. The room page's "End meeting for all" calls it.
+  the sockets still do.
+- ``meeting_close(meeting)``: the same, and final (``closed_at``): the room page's "End meeting
+  for all" (the room socket's ``end-meeting``, from a host token — only ever minted for the
+  room's managers) and REST ``POST /meetings/<id>/end`` (the host or staff). The room socket,
+  the invite link and the host's room page refuse joins of a closed meeting, so nobody reopens it.
 
 "Past" on the pages means ``ended_at`` is set (or the meeting was cancelled), never a delay
 after the scheduled start (docs/meetings.md). The room's meeting is the one its sockets hold:
@@ -62,6 +66,10 @@ def end_meeting(room: Room, by_user) -> Meeting | None:
     """
     if by_user is None or not user_may_manage_room(user=by_user, room=room):
         raise PermissionDenied("Only a host may end the meeting for everyone.")
+    return _end_now(room)
+
+
+def _end_now(room: Room) -> Meeting | None:
     now = timezone.now()
     sessions = AnalyticsSession.objects.select_for_update().filter(
         tenant_id=room.tenant_id, room=room, ended_at__isnull=True
@@ -79,3 +87,19 @@ def end_meeting(room: Room, by_user) -> Meeting | None:
     )
     meeting.refresh_from_db()
     return meeting
+
+
+@transaction.atomic
+def meeting_close(*, meeting: Meeting) -> bool:
+    """A host ended ``meeting`` for everyone, for good: it is ended now (``end_meeting``'s effect
+    on its room, when it is the room's meeting) and ``closed_at`` is set. False if it already was.
+    The caller tells the room (``meeting-ended``) and closes its sockets."""
+    closed = Meeting.objects.filter(pk=meeting.pk, closed_at__isnull=True).update(closed_at=timezone.now())
+    if closed and meeting.room_id:
+        room = Room.objects.get(pk=meeting.room_id)
+        current = room_meeting(room)
+        if current is not None and current.pk == meeting.pk:
+            _end_now(room)
+    Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+    meeting.refresh_from_db()
+    return bool(closed)

@@ -29,7 +29,11 @@ def recording_start(
     The room's latest meeting lists the recording, and the room hears ``recording`` on.
     ``PlanLimitReached`` when this month's recording minutes of the plan are used up.
     """
+    from meetings.recording_pipeline import recordings_abandon
+    from meetings.tasks import enqueue_abandon_check
+
     recording_allowance_check(tenant=room.tenant)
+    recordings_abandon(room=room)  # a crashed client's recording no longer blocks the room
     try:
         with transaction.atomic():
             recording = Recording.objects.create(
@@ -42,6 +46,7 @@ def recording_start(
             if meeting is not None:
                 meeting_update(meeting=meeting, recording_id=recording_id)
             _announce(recording, on=True)
+            enqueue_abandon_check(recording.pk)
             return recording
     except IntegrityError:
         raise RecordingConflict("This recording id is taken or the room is already recording.") from None

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from meetings.models import Meeting, Room, RoomTokenRevocation
+from meetings.models import Meeting, Room, RoomBan, RoomTokenRevocation
 from meetings.selectors import user_is_tenant_staff
 from meetings.tokens import RoomGrant, room_token_mint
 from portal.plans.catalogue import plan_require
@@ -41,26 +41,72 @@ def room_token_issue(*, actor, room: Room, role: str, user_name: str) -> str:
     )
 
 
-def guest_token_issue(*, meeting: Meeting, user_name: str) -> str:
-    """The participant token an invite link gives to a guest (no account needed)."""
+class MeetingClosed(PermissionDenied):
+    """The invite link may not let this person in: the meeting ended, or a host removed them."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "ended" | "banned"
+
+
+def guest_token_issue(*, meeting: Meeting, user_name: str, guest: str | None = None) -> str:
+    """The participant token an invite link gives to a guest (no account needed). ``guest`` is
+    who they are (``g:<id>`` kept in their browser session, ``u:<id>`` when signed in): the
+    token carries it, so that a host's removal bans the person, not only this token."""
     room = meeting.room
     if room is None:
         raise PermissionDenied("This meeting has no room.")
+    if Meeting.objects.filter(pk=meeting.pk, closed_at__isnull=False).exists():
+        raise MeetingClosed("ended")
+    if guest and room_is_banned(tenant_id=room.tenant_id, room_id=room.pk, subjects=[guest]):
+        raise MeetingClosed("banned")
     role = "viewer" if room.has_audience else "participant"
-    return room_token_mint(tenant_id=room.tenant_id, room_id=room.pk, role=role, name=user_name)
+    return room_token_mint(tenant_id=room.tenant_id, room_id=room.pk, role=role, name=user_name, guest=guest)
+
+
+def grant_subjects(grant: RoomGrant) -> list[str]:
+    """Who a room token names, as ban subjects."""
+    subjects = [grant.guest] if grant.guest else []
+    if grant.user_id:
+        subjects.append(f"u:{grant.user_id}")
+    return subjects
+
+
+def room_ban(*, grant: RoomGrant) -> None:
+    """A host removed the holder of ``grant``: the person (not only the token) stays out.
+    Host tokens are only ever minted for the room's managers, who are never banned from it
+    (their token is revoked, nothing more)."""
+    if grant.is_host:
+        return
+    for subject in grant_subjects(grant):
+        RoomBan.objects.get_or_create(
+            tenant_id=grant.tenant_id, room_id=grant.room_id, subject=subject[:80],
+            defaults={"name": grant.name[:150]},
+        )
+
+
+def room_is_banned(*, tenant_id: int, room_id: str, subjects: list[str]) -> bool:
+    return bool(subjects) and RoomBan.objects.filter(
+        tenant_id=tenant_id, room_id=room_id, subject__in=subjects
+    ).exists()
 
 
 def room_token_revoke(*, grant: RoomGrant, reason: str = "removed") -> None:
-    """The holder of ``grant`` was removed: its token may not join the room again."""
+    """The holder of ``grant`` was removed: its token may not join the room again, nor may the
+    person it names (``room_ban``) with a new one."""
     RoomTokenRevocation.objects.get_or_create(
         tenant_id=grant.tenant_id, room_id=grant.room_id, jti=grant.jti, defaults={"reason": reason}
     )
+    if reason == "removed":
+        room_ban(grant=grant)
 
 
 def room_token_is_revoked(*, grant: RoomGrant) -> bool:
+    """The token was revoked, or the person it names was banned from the room."""
     return RoomTokenRevocation.objects.filter(
         tenant_id=grant.tenant_id, room_id=grant.room_id, jti=grant.jti
-    ).exists()
+    ).exists() or (not grant.is_host and room_is_banned(
+        tenant_id=grant.tenant_id, room_id=grant.room_id, subjects=grant_subjects(grant)))
 
 
 def meeting_create(

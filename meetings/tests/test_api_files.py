@@ -48,6 +48,7 @@ def test_upload_with_the_seed_response(api, host):
         "data": {
             "originalName": "Document_72835505.docx", "filename": name, "size": len(DOCX), "roomId": room.pk,
             "path": f"documents/{room.pk}/{name}",
+            "uploadedBy": host.pk, "uploadedByName": "Alice Tester",  # Parley's additions
         },
         "msg": "File uploaded successfully!",
     }
@@ -64,6 +65,39 @@ def test_names_with_spaces_are_kept(api, host):
 def test_a_participant_of_a_public_room_may_upload(api, host, participant):
     room = make_room(host)
     assert upload(api(participant), room.pk).status_code == 200
+
+
+def test_another_members_upload_of_the_same_name_keeps_both(api, host, participant, staff):
+    """Issue 10: a member uploading the owner's file name must not replace the owner's file."""
+    room = make_room(host)
+    owners = upload(api(host), room.pk, content=b"owner's").json()["data"]
+    mine = upload(api(participant), room.pk, content=b"impostor").json()["data"]
+    theirs = upload(api(staff), room.pk, content=b"staff").json()["data"]
+    assert owners["filename"] == f"{room.pk}_Document_72835505.docx"
+    assert mine["filename"] == f"{room.pk}_Document_72835505 (2).docx"
+    assert theirs["filename"] == f"{room.pk}_Document_72835505 (3).docx"
+    assert (settings.MEDIA_ROOT / owners["path"]).read_bytes() == b"owner's"
+    assert (settings.MEDIA_ROOT / mine["path"]).read_bytes() == b"impostor"
+    # The member's second upload replaces only their own copy.
+    again = upload(api(participant), room.pk, content=b"impostor v2").json()["data"]
+    assert again["filename"] == mine["filename"] and RoomFile.objects.count() == 3
+    assert (settings.MEDIA_ROOT / owners["path"]).read_bytes() == b"owner's"
+    listing = api(participant).get(f"/room/{room.pk}/files").json()
+    assert listing["success"] is True
+    by_name = {row["filename"]: row for row in listing["data"]}
+    assert by_name[owners["filename"]]["uploadedBy"] == host.pk
+    assert by_name[owners["filename"]]["uploadedByName"] == "Alice Tester"
+    assert by_name[mine["filename"]]["uploadedBy"] == participant.pk
+    assert {row["uploadedBy"] for row in listing["data"]} == {host.pk, participant.pk, staff.pk}
+
+
+def test_file_list_is_for_room_members_of_the_tenant_only(api, host, participant, outsider):
+    room = make_room(host, is_private=True)
+    upload(api(host), room.pk)
+    assert len(api(host).get(f"/room/{room.pk}/files").json()["data"]) == 1
+    assert_error(api(outsider).get(f"/room/{room.pk}/files"), 404)
+    assert_error(api(participant).get(f"/room/{room.pk}/files"), 404)
+    assert_error(api().get(f"/room/{room.pk}/files"), 401)
 
 
 def test_uploading_the_same_name_replaces_the_file(api, host):
@@ -167,7 +201,9 @@ def test_get_file_metadata_in_the_seed_shape(api, host, participant):
     assert response.status_code == 200
     body = response.json()
     assert body["success"] is True and body["msg"] == "File retrieved successfully!"
-    assert set(body["data"]) == {"filename", "originalName", "size", "uploadDate", "path"}
+    assert set(body["data"]) == {"filename", "originalName", "size", "uploadDate", "path",
+                                 "uploadedBy", "uploadedByName"}
+    assert body["data"]["uploadedBy"] == host.pk
     assert body["data"]["originalName"] == "ZekliOpenAPI-for Customers - Instant.docx"
     assert body["data"]["path"] == f"documents/{room.pk}/{name}"
     assert body["data"]["uploadDate"].endswith("Z")

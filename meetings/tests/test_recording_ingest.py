@@ -289,7 +289,8 @@ async def test_process_recording_stops_closes_and_queues_durably(room, announced
         assert not recording.tracks.filter(closed=False).exists()
         queued = DBTaskResult.objects.filter(status="READY")
         paths = sorted(queued.values_list("task_path", flat=True))
-        assert paths == ["meetings.tasks.process_recording", "meetings.tasks.recording_watchdog"]
+        assert paths == ["meetings.tasks.process_recording", "meetings.tasks.recording_abandon_check",
+                         "meetings.tasks.recording_watchdog"]
         assert all(r.args_kwargs["kwargs"] == {"recording_pk": recording.pk} for r in queued)
 
     await database_sync_to_async(check)()

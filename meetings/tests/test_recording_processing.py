@@ -111,25 +111,52 @@ async def test_tracks_without_audio_or_video_are_filled_in(host, tmp_path):
     assert abs(float(info["format"]["duration"]) - 3.0) <= 0.5
 
 
-async def test_corrupt_input_fails_with_a_message_and_harms_nothing_else(host, tmp_path):
+async def test_a_bad_track_is_skipped_and_recorded_and_only_all_bad_fails(host, tmp_path):
+    """Issue 10: one bad track failed the whole recording. It is skipped now and the recording
+    is ready but *partial*, saying which track and why (without server paths); a recording whose
+    every track is bad fails with the reason; other recordings are unharmed."""
     room, _ = await database_sync_to_async(room_with_meeting)(host, "Broken")
+    dead_room, _ = await database_sync_to_async(room_with_meeting)(host, "Dead")
     good_room, _ = await database_sync_to_async(room_with_meeting)(host, "Fine")
     clip = make_clip(tmp_path / "a.webm", size="320x240", seconds=1)
-    bad = await record(room, "rec-bad", [("cam-1", clip), ("cam-2", b"\x1a\x45garbage" * 3000)])
+    garbage = b"\x1a\x45garbage" * 3000
+    mixed = await record(room, "rec-bad", [("cam-1", clip), ("cam-2", garbage)])
+    dead = await record(dead_room, "rec-dead", [("cam-9", garbage)])
     good = await record(good_room, "rec-good", [("cam-1", clip)])
 
     await database_sync_to_async(run_queued_tasks)()
 
     def check():
-        broken = Recording.objects.get(pk=bad)
+        partial = Recording.objects.get(pk=mixed)
+        assert partial.processing == "ready" and default_storage.exists(partial.file)
+        assert partial.partial is True
+        assert "cam-2" in partial.partial_reason and "not a readable media file" in partial.partial_reason
+        assert "skipped" in partial.partial_reason and str(settings.MEDIA_ROOT) not in partial.partial_reason
+        assert "/" not in partial.partial_reason.replace(" / ", "")
+        broken = Recording.objects.get(pk=dead)
         assert broken.processing == "failed"
-        assert "cam-2" in broken.error and "not a readable media file" in broken.error
+        assert "cam-9" in broken.error and "not a readable media file" in broken.error
+        assert str(settings.MEDIA_ROOT) not in broken.error and "recordings-spool" not in broken.error
         assert (broken.file, broken.duration, broken.size) == ("", None, None)
         # Its tracks stay in the spool for a retry or a look; the other recording is fine.
         assert all((Path(settings.MEDIA_ROOT) / t.path).exists() for t in broken.tracks.all())
         fine = Recording.objects.get(pk=good)
-        assert fine.processing == "ready" and default_storage.exists(fine.file)
+        assert fine.processing == "ready" and default_storage.exists(fine.file) and not fine.partial
         assert delivery_fields(broken)["error"] == broken.error
+
+    await database_sync_to_async(check)()
+
+
+async def test_a_truncated_track_is_kept_and_the_recording_says_partial(host, tmp_path):
+    room, _ = await database_sync_to_async(room_with_meeting)(host, "Cut")
+    clip = make_clip(tmp_path / "a.webm", size="320x240", seconds=2)
+    cut = await record(room, "rec-cut", [("cam-1", clip[: len(clip) * 2 // 3])])
+    await database_sync_to_async(run_queued_tasks)()
+
+    def check():
+        recording = Recording.objects.get(pk=cut)
+        assert recording.processing == "ready" and recording.partial is True
+        assert "cam-1" in recording.partial_reason and "cut short" in recording.partial_reason
 
     await database_sync_to_async(check)()
 

@@ -92,6 +92,9 @@ def test_a_killed_worker_leaves_the_recording_to_the_next_one(host, tmp_path, se
 
     recording.refresh_from_db()
     assert (recording.processing, recording.error) == ("ready", "")
+    # The killed attempt left no half-written file behind: storage holds exactly the ready MP4.
+    stored = default_storage.listdir(f"recordings/{recording.tenant_id}")[1]
+    assert [f"recordings/{recording.tenant_id}/{name}" for name in stored] == [recording.file]
     info = probe(Path(default_storage.path(recording.file)))
     assert {(s["width"], s["height"]) for s in info["streams"] if s["codec_type"] == "video"} == {(640, 360)}
     assert abs(float(info["format"]["duration"]) - 3.0) <= 0.5

@@ -27,3 +27,12 @@ class RoomTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                 "description": "A room token (POST /room/<roomId>/token) of a host or participant."}
+
+
+class RoomFileTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "meetings.api.views.files.RoomFileAuthentication"
+    name = "roomFileTokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "A room token of that room, any role (viewers list and download only)."}

@@ -35,6 +35,15 @@ class RegisterResponseSerializer(serializers.Serializer):
     data = serializers.DictField()
 
 
+class _MeDataSerializer(serializers.Serializer):
+    user = RegisteredUserSerializer()
+
+
+class MeResponseSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    data = _MeDataSerializer()
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 

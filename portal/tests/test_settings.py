@@ -61,3 +61,35 @@ def test_zero_configuration_generates_and_keeps_a_secret_key(tmp_path):
     assert len(key) >= 50
     assert run_manage({"PARLEY_DATA_DIR": str(tmp_path)}, "check").returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_data_dir_and_stored_files_are_private(tmp_path):
+    """Issue 10: var/ was world-readable. DATA_DIR is 0700 (an existing open one is tightened), and
+    what Parley writes — uploads, the database, the spool — is 0600 / 0700."""
+    data = tmp_path / "var"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    script = (
+        "import django, os; django.setup()\n"
+        "from django.core.files.base import ContentFile\n"
+        "from django.core.files.storage import default_storage\n"
+        "name = default_storage.save('documents/r/a.txt', ContentFile(b'x'))\n"
+        "from django.conf import settings\n"
+        "spool = settings.MEDIA_ROOT / 'recordings-spool' / '1'\n"
+        "spool.mkdir(parents=True); (spool / 't.webm').touch()\n"
+        "print(default_storage.path(name))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PARLEY_DATA_DIR": str(data),
+             "DJANGO_SETTINGS_MODULE": "portal.settings"},
+    )
+    assert result.returncode == 0, result.stderr
+    mode = lambda p: p.stat().st_mode & 0o777  # noqa: E731
+    assert mode(data) == 0o700
+    assert mode(Path(result.stdout.strip())) == 0o600
+    assert mode(Path(result.stdout.strip()).parent) == 0o700
+    assert mode(data / "media" / "recordings-spool" / "1" / "t.webm") == 0o600
+    assert mode(data / "secret_key") == 0o600
+    assert run_manage({"PARLEY_DATA_DIR": str(data)}, "migrate", "-v0").returncode == 0
+    assert mode(data / "db.sqlite3") == 0o600

@@ -12,7 +12,8 @@ pytestmark = socket_db
 EVENTS = sorted(REGISTRY)
 # The media plane's events answer through a media server (realtime/tests/test_media.py).
 MEDIA = {name for name in EVENTS if name.startswith("sfu-")}
-RELAYED = [name for name in EVENTS if name not in MEDIA]
+# end-meeting is not relayed: the server announces meeting-ended and closes the room (test_room_portal.py)
+RELAYED = [name for name in EVENTS if name not in MEDIA and name != "end-meeting"]
 WITH_FIELDS = [name for name in EVENTS if REGISTRY[name].fields]
 RESTRICTED = [name for name in EVENTS if REGISTRY[name].sender in (HOST, MEMBER)]
 
@@ -55,14 +56,14 @@ def test_registry_covers_the_seed_and_the_contract():
         "sendDrawingData", "Un-do", "clear-whiteBoard", "mute-all-participants", "mute-participant",
         "remove-participant", "transcript", "annotation", "meetingId", "start-transcript", "signal",
     }
-    parley = {"stop-transcript"}  # additions, documented in docs/protocol.md
+    parley = {"stop-transcript", "lower-hand", "end-meeting", "file-shared"}  # additions (docs/protocol.md)
     assert set(REGISTRY) - MEDIA == seed | parley
     assert MEDIA == {"sfu-publish", "sfu-unpublish", "sfu-subscribe", "sfu-answer", "sfu-trickle",
                      "sfu-layer", "sfu-keyframe", "sfu-record"}
     host_only = {
         "request-mic-accepted", "request-mic-rejected", "mute-mic-request", "mute-participant",
         "remove-participant", "mute-all-participants", "recording", "sell-live", "whiteBoardToggle",
-        "start-transcript", "stop-transcript", "meetingId", "sfu-record",
+        "start-transcript", "stop-transcript", "meetingId", "sfu-record", "end-meeting",
     }
     assert {n for n, e in REGISTRY.items() if e.sender == HOST} == host_only
 

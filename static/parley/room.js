@@ -1,15 +1,20 @@
 /**
  * The meeting room page, built on the Parley SDK (./sdk.js): video tiles, controls,
- * participants (with host controls), chat, requests to speak, reconnect.
+ * participants (with host controls), chat, raised hands / requests to speak, reconnect. Features
+ * live in ./room/*.js (docs/frontend.md).
  *
  * Everything a person typed (names, chat) reaches the DOM through textContent only.
  */
 import { Room, Stream } from "./sdk.js";
-import { $, el, initials, micOffIcon, toast } from "./room/dom.js";
+import { $, confirmAction, el, initials, micOffIcon, toast } from "./room/dom.js";
 import { mount as mountCaptions } from "./room/captions.js";
 import { mount as mountChat } from "./room/chat.js";
+import { mount as mountFiles } from "./room/files.js";
+import { mount as mountHost } from "./room/host.js";
 import { mount as mountMedia } from "./room/media.js";
 import { mount as mountRecording } from "./room/recording.js";
+import { mount as mountSelling } from "./room/selling.js";
+import { mount as mountWhiteboard } from "./room/whiteboard.js";
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
 
@@ -44,6 +49,10 @@ const chat = mountChat({ room, config });
 mountMedia({ room, config });
 mountRecording({ room, config });
 mountCaptions({ room, config });
+mountWhiteboard({ room, config });
+mountFiles({ room, config });
+mountHost({ room, config });
+mountSelling({ room, config });
 
 let camera = null; // the published camera + microphone Stream
 let screen = null; // the published screen Stream
@@ -134,7 +143,16 @@ function renderPeople() {
         el("button", { type: "button", class: "small ghost", "aria-describedby": `person-${p.id}`, text: "Mute",
           disabled: !!p.audioMuted, onclick: () => { room.muteParticipant(p.id); toast(`Muted ${p.username}.`); } }),
         el("button", { type: "button", class: "small danger", "aria-describedby": `person-${p.id}`, text: "Remove",
-          onclick: () => { room.removeParticipant(p.id); toast(`Removed ${p.username}.`); } }),
+          onclick: async () => {
+            const ok = await confirmAction({
+              title: `Remove ${p.username || "this person"}?`,
+              text: "They leave the meeting now and cannot join it again with the invite link.",
+              ok: "Remove",
+            });
+            if (!ok) return;
+            room.removeParticipant(p.id);
+            toast(`Removed ${p.username}.`);
+          } }),
       );
     }
     name.id = `person-${p.id}`;
@@ -166,22 +184,46 @@ function addMicRequest({ id, username }) {
     ui.requests.hidden = ui.requestList.children.length === 0;
   };
   const item = el("li", { class: "request", "data-participant": id },
-    el("span", { class: "person-name", text: `${username || "A viewer"} wants to speak` }),
+    el("span", { class: "person-name", text: `${username || "Someone"} raised their hand` }),
     el("span", { class: "person-actions" },
       el("button", { type: "button", class: "small", text: "Accept", onclick: () => done(true) }),
       el("button", { type: "button", class: "small ghost", text: "Reject", onclick: () => done(false) })));
   ui.requestList.append(item);
   ui.requests.hidden = false;
-  toast(`${username || "A viewer"} asks to speak.`);
+  toast(`${username || "Someone"} raised their hand.`);
+}
+
+function dropMicRequest(id) {
+  ui.requestList.querySelector(`[data-participant="${CSS.escape(String(id))}"]`)?.remove();
+  ui.requests.hidden = ui.requestList.children.length === 0;
+}
+
+let handRaised = false;
+function setHand(raised) {
+  handRaised = raised;
+  ui.askToSpeak.disabled = false;
+  ui.askToSpeak.setAttribute("aria-label", raised ? "Lower hand" : "Raise hand");
+  setPressed(ui.askToSpeak, raised, raised ? "Lower hand" : "Raise hand");
 }
 
 // ---------- media ----------
 
+/** The pre-join page's choice (static/parley/prejoin.js): devices, and camera/microphone on or off. */
+function preJoinChoice() {
+  try { return JSON.parse(sessionStorage.getItem("parley.devices")) || {}; } catch { return {}; }
+}
+
 async function startCamera() {
-  const attempts = [{ audio: true, video: true }, { audio: true, video: false }, { audio: false, video: true }];
+  const choice = preJoinChoice();
+  const devices = { audioDeviceId: choice.audioDeviceId, videoDeviceId: choice.videoDeviceId };
+  const attempts = [{ audio: true, video: true, ...devices }, { audio: true, video: true },
+    { audio: true, video: false }, { audio: false, video: true }];
   for (const options of attempts) {
     try {
-      return await new Stream(options).init();
+      const stream = await new Stream(options).init();
+      if (choice.video === false && stream.videoTrack) stream.muteVideo();
+      if (choice.audio === false && stream.audioTrack) stream.muteAudio();
+      return stream;
     } catch (err) {
       console.warn("parley: media", options, err);
     }
@@ -218,7 +260,7 @@ function setControlsEnabled() {
   ui.cam.hidden = !canTalk;
   ui.share.hidden = !canTalk;
   ui.devices.hidden = !canTalk;
-  ui.askToSpeak.hidden = canTalk;
+  ui.askToSpeak.hidden = (room.me?.role || config.role) === "host";
   ui.mic.disabled = !live || !camera.audioTrack;
   ui.cam.disabled = !live || !camera.videoTrack;
   setPressed(ui.mic, !!camera?.audioTrack && !camera.audioMuted, camera?.audioMuted || !camera?.audioTrack ? "Unmute" : "Mute");
@@ -300,10 +342,14 @@ for (const [select, kind] of [[ui.cameraSelect, "video"], [ui.micSelect, "audio"
 }
 
 ui.askToSpeak.addEventListener("click", () => {
+  if (handRaised) {
+    room.lowerHand();
+    setHand(false);
+    return;
+  }
   room.requestMic();
-  ui.askToSpeak.disabled = true;
-  setPressed(ui.askToSpeak, true, "Request sent");
-  toast("Your request to speak was sent to the host.");
+  setHand(true);
+  toast(canTalk ? "You raised your hand." : "Your request to speak was sent to the host.");
 });
 
 ui.muteAll.addEventListener("click", () => {
@@ -409,8 +455,7 @@ function renderAll() {
 room.on("participant-joined", (p) => { participantTile(p); renderPeople(); toast(`${p.username} joined.`); });
 room.on("participant-left", (p) => {
   for (const [key, tile] of [...tiles]) if (tile.figure.dataset.participant === String(p.id)) removeTile(key);
-  ui.requestList.querySelector(`[data-participant="${CSS.escape(String(p.id))}"]`)?.remove();
-  ui.requests.hidden = ui.requestList.children.length === 0;
+  dropMicRequest(p.id);
   renderPeople();
   toast(`${p.username} left.`);
 });
@@ -444,8 +489,11 @@ room.on("stream-removed", (remote) => {
 
 room.on("view-count", ({ count }) => { ui.count.textContent = String(count); });
 room.on("mic-request", (frame) => { if (room.me?.role === "host") addMicRequest(frame); });
+room.on("lower-hand", (frame) => dropMicRequest(frame.id));
 
 room.on("mic-accepted", async () => {
+  setHand(false);
+  if (canTalk) { toast("The host gave you the floor."); return; }
   canTalk = true;
   toast("The host accepted your request — you're on air.");
   await goLive();
@@ -453,9 +501,17 @@ room.on("mic-accepted", async () => {
 });
 
 room.on("mic-rejected", () => {
-  ui.askToSpeak.disabled = false;
-  setPressed(ui.askToSpeak, false, "Request to speak");
-  toast("The host declined your request to speak.");
+  setHand(false);
+  toast("The host lowered your hand.");
+});
+
+room.on("meeting-ended", (frame) => {
+  if (ui.shell.classList.contains("ended")) return;
+  stopMedia();
+  setStatus("Meeting ended", "bad");
+  const mine = frame?.id && String(frame.id) === String(room.me?.id);
+  showOverlay({ title: "This meeting has ended",
+    text: mine ? "You ended the meeting for everyone." : "The host ended this meeting for everyone." });
 });
 
 room.on("muted", () => {
@@ -474,6 +530,7 @@ room.on("removed", () => {
 
 room.on("disconnected", ({ code, joined }) => {
   if (room.status !== "left" || code === 1000 || ui.shell.classList.contains("ended")) return;
+  if (code === 4410) return; // meeting-ended
   stopMedia();
   setStatus("Disconnected", "bad");
   if (joined) {

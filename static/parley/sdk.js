@@ -22,12 +22,14 @@
 import { Captions } from "./sdk/captions.js";
 import { Compositor } from "./sdk/compositor.js";
 import { Emitter } from "./sdk/emitter.js";
+import { RoomFiles } from "./sdk/files.js";
 import { Peer, RemoteStream } from "./sdk/peer.js";
 import { Recorder } from "./sdk/recorder.js";
 import { SfuPath } from "./sdk/sfu.js";
 import { Stream } from "./sdk/stream.js";
+import { Whiteboard } from "./sdk/whiteboard.js";
 
-export { Captions, Compositor, Emitter, Recorder, RemoteStream, Stream };
+export { Captions, Compositor, Emitter, Recorder, RemoteStream, RoomFiles, Stream, Whiteboard };
 
 // Reconnecting: exponential backoff from 250 ms up to 10 s, each delay drawn at random from its
 // upper half ("equal jitter"), so that a room whose server died does not come back in one stampede.
@@ -43,7 +45,10 @@ const RECONNECT_ATTEMPTS = 40;
 // state is out of reach: try again later) and 4500 (the join failed on the server).
 const CLOSE_REMOVED = 4003;
 const CLOSE_TOKEN = 4401;
-const FINAL_CLOSE_CODES = new Set([CLOSE_REMOVED, CLOSE_TOKEN, 4403, 4409]);
+// 4410: a host ended the meeting for everyone (after a `meeting-ended` frame, or at the handshake
+// of a meeting that has ended).
+const CLOSE_ENDED = 4410;
+const FINAL_CLOSE_CODES = new Set([CLOSE_REMOVED, CLOSE_TOKEN, CLOSE_ENDED, 4403, 4409]);
 
 /** The wait before reconnect attempt `attempt` (0-based), in ms: jittered exponential backoff. */
 export function reconnectDelay(attempt, random = Math.random) {
@@ -81,6 +86,7 @@ export function tokenClaims(token) {
  *   "mic-accepted" · "mic-rejected" · "view-count" {count} · "error" frame · "warning" {where, error}
  *   "published" Stream · "unpublished" Stream (your own streams)
  *   "plan-required" {code, plan, feature, detail} (the site's plan lacks the feature of a sent event)
+ *   "meeting-ended" frame (a host ended the meeting for everyone; the socket closes with 4410)
  * Participants are `{id, username, role, audioMuted, videoOff, sharing, isMe}`.
  */
 export class Room extends Emitter {
@@ -111,6 +117,7 @@ export class Room extends Emitter {
   }
 
   #pending;
+  #endedSeen = false;
   #retryTimer = null;
   #connectWaiters = null;
 
@@ -144,19 +151,23 @@ export class Room extends Emitter {
 
   #onClose({ code, reason }) {
     this.#resetPeers();
-    if (this.status === "left" || this.status === "removed") return;
+    if (this.status === "left" || this.status === "removed" || this.status === "ended") {
+      if (this.status === "ended") this.emit("disconnected", { code, reason, joined: this.state !== null });
+      return;
+    }
     const limit = this.state === null ? JOIN_ATTEMPTS : RECONNECT_ATTEMPTS;
     if (code !== CLOSE_REMOVED && tokenExpired(this.token)) {
       code = CLOSE_TOKEN;
       reason = "token expired";
     }
     if (FINAL_CLOSE_CODES.has(code) || !this.reconnect || this.attempt + 1 >= limit) {
-      this.status = code === CLOSE_REMOVED ? "removed" : "left";
+      this.status = code === CLOSE_REMOVED ? "removed" : code === CLOSE_ENDED ? "ended" : "left";
       if (this.#connectWaiters) {
         this.#connectWaiters.reject(new Error(`could not join the room (${code} ${reason || ""})`.trim()));
         this.#connectWaiters = null;
       }
       if (code === CLOSE_REMOVED) this.emit("removed", { code, reason });
+      if (code === CLOSE_ENDED && !this.#endedSeen) this.emit("meeting-ended", { code, reason });
       this.emit("disconnected", { code, reason, joined: this.state !== null });
       return;
     }
@@ -207,6 +218,11 @@ export class Room extends Emitter {
         }
         break;
       case "request-mic": this.emit("mic-request", frame); break;
+      case "meeting-ended": // a host ended the meeting: the server closes every socket (4410)
+        this.#endedSeen = true;
+        this.status = "ended";
+        this.#resetPeers();
+        break;
       // Routed to the requester only (userId and, as in the seed, id name them; senderId is the host).
       case "request-mic-accepted":
         if (frame.userId === undefined || this.#isMe(frame.userId)) this.emit("mic-accepted", frame);
@@ -405,7 +421,7 @@ export class Room extends Emitter {
       this.socket.send(JSON.stringify(frame));
       return true;
     }
-    if (this.status === "left" || this.status === "removed") return false;
+    if (this.status === "left" || this.status === "removed" || this.status === "ended") return false;
     this.#pending.push(frame);
     return false;
   }
@@ -508,8 +524,11 @@ export class Room extends Emitter {
   muteAll() { return this.sendData({ type: "mute-all-participants" }); }
   acceptMic(userId) { return this.sendData({ type: "request-mic-accepted", userId }); }
   rejectMic(userId) { return this.sendData({ type: "request-mic-rejected", userId }); }
-  // Viewers of webinars and live rooms.
+  /** Hosts: end the meeting for everyone (they all get "meeting-ended"; nobody joins again). */
+  endMeeting() { return this.sendData({ type: "end-meeting" }); }
+  // Raise (anyone; viewers of webinars and live rooms ask for the floor this way) or lower a hand.
   requestMic() { return this.sendData({ type: "request-mic" }); }
+  lowerHand() { return this.sendData({ type: "lower-hand" }); }
 
   /** Leave the room: close every peer connection and the socket. Published streams keep running. */
   leave() {

@@ -23,7 +23,14 @@ from deploy.nginx.render import render
 from meetings.models import RecordingTrack
 from meetings.tests.recording_support import media_frame, room_with_meeting, token_for
 from realtime.tests.faults import PrivateRedis, wait_for_port
-from tests.browser.test_portal_meeting import chat_log, join_as_guest, log_in, schedule, send_chat
+from tests.browser.test_portal_meeting import (
+    chat_log,
+    join_as_guest,
+    join_from_meeting_page,
+    log_in,
+    schedule,
+    send_chat,
+)
 from tests.live import ARTIFACTS, BASE_DIR, free_port, live_env
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -105,7 +112,7 @@ def test_a_browser_on_each_process_sees_the_others_chat(prod, page, host, new_pa
     assert static.ok and "javascript" in static.headers["content-type"]  # served by nginx itself
     log_in(page, prod.url, host)
     invite = schedule(page, "Across processes")
-    page.get_by_role("link", name="Join", exact=True).click()
+    join_from_meeting_page(page)
     expect(page.locator("[data-status]")).to_have_text("Connected")
     guest = new_page()
     join_as_guest(guest, invite, "Grace")

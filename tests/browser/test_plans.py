@@ -47,6 +47,10 @@ def test_the_sdk_tells_why_a_feature_is_refused(page, live_url, host, branded_es
     log_in(page, live_url, host)
     page.goto(f"{live_url}/meetings/{meeting.pk}/room")
     expect(page.locator("[data-status]")).to_have_text("Connected")
+    # The room page marks the whiteboard as a Professional control instead of offering it.
+    board = page.get_by_role("button", name="Whiteboard", exact=True)
+    expect(board).to_contain_text("Part of Professional")
+    expect(board).to_have_attribute("aria-disabled", "true")
     result = page.evaluate("""async () => {
         const { Room } = await import("/static/parley/sdk.js");
         const { token } = JSON.parse(document.getElementById("room-config").textContent);

@@ -15,7 +15,9 @@ from meetings.selectors import (
     room_get_for_user,
     user_is_tenant_staff,
 )
+from meetings.services.lifecycle import meeting_close
 from meetings.services.rooms import meeting_create, meeting_update
+from realtime.announce import end_room
 
 
 def _host_for(actor, host_id: str):
@@ -82,6 +84,29 @@ class MeetingUpdateView(MeetAPIView):
             summary_generated=v.get("summaryGenerated"), room=room, recording_id=v.get("recordingId"),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeetingEndView(MeetAPIView):
+    plan_feature = "meetings"
+
+    @extend_schema(
+        operation_id="meeting_end",
+        summary="End meeting for everyone",
+        description="Only the meeting's host (or tenant staff). Marks the meeting ended; everyone in "
+        "its room gets `meeting-ended` and their sockets close (4410); the invite link and new joins "
+        "are refused from then on. Ending an ended meeting is a no-op (`ended: false`). Parley's addition.",
+        tags=["meetings"],
+        request=None,
+        responses={200: s.MeetingEndSerializer, **errors(403, 404, plan=True)},
+    )
+    def post(self, request, meeting_id: str):
+        meeting = meeting_get_for_user(user=request.user, meeting_id=path_id(meeting_id))
+        ended = meeting_close(meeting=meeting)
+        if ended and meeting.room_id:
+            end_room(tenant_id=meeting.tenant_id, room_id=meeting.room_id, meeting_id=meeting.pk,
+                     by=(request.user.full_name or request.user.email))
+        return Response({"meetingId": meeting.pk, "ended": ended,
+                         "endedAt": int(meeting.closed_at.timestamp() * 1000)})
 
 
 class MeetingListView(MeetAPIView):

@@ -74,6 +74,8 @@ class RoomTokenAuthentication(BaseAuthentication):
     """``Bearer <room token>`` of a host or participant in the request's tenant; anything that
     is not a room token is left to the login authenticators."""
 
+    allow_viewers = False
+
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
         if len(parts) != 2 or parts[0].lower() != b"bearer":
@@ -83,7 +85,7 @@ class RoomTokenAuthentication(BaseAuthentication):
             grant = room_token_read(parts[1].decode("latin-1"), tenant_id=tenant.id if tenant else -1)
         except InvalidRoomToken:
             return None
-        if grant.role == "viewer" or room_token_is_revoked(grant=grant):
+        if (grant.role == "viewer" and not self.allow_viewers) or room_token_is_revoked(grant=grant):
             raise AuthenticationFailed("This room token may not caption.")
         return RoomSpeaker(grant), grant
 

@@ -51,3 +51,23 @@ export function micOffIcon() {
   svg.append(path);
   return svg;
 }
+
+/** Ask before something that cannot be undone; resolves true when confirmed (the page's `[data-confirm]`). */
+export function confirmAction({ title, text, ok = "Confirm" }) {
+  const dialog = $("[data-confirm]");
+  if (!dialog) return Promise.resolve(window.confirm(`${title}\n\n${text}`));
+  $("[data-confirm-title]", dialog).textContent = title;
+  $("[data-confirm-text]", dialog).textContent = text;
+  $("[data-confirm-ok]", dialog).textContent = ok;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+  });
+}
+
+/** "Part of Professional" instead of a control the tenant's plan does not include (docs/plans.md). */
+export function planAllows(config, feature) {
+  const features = config.plan?.features;
+  return !Array.isArray(features) || features.includes(feature);
+}

@@ -20,6 +20,8 @@ import { Emitter } from "./emitter.js";
 const HEADER_MAX = 0xffff;
 const PART_BYTES = 512 * 1024; // below the server's RECORDING_MAX_CHUNK_BYTES (1 MiB - 1 KiB)
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
+// Errors after which the track is resumed over a new connection (nothing acknowledged is lost).
+const RESUME = new Set(["storage-full", "storage-error"]);
 // Errors after which resending cannot help: the recording is stopped for good.
 const FATAL = new Set(["conflict", "forbidden", "not-found", "not-writable", "recording-too-large",
   "recording-stopped", "track-closed", "spool-lost", "bad-request", "empty-recording", "plan_required",
@@ -172,6 +174,9 @@ export class Recorder extends Emitter {
         }
         this.emit("error", frame);
         if (FATAL.has(frame.code)) this.#fail(frame);
+        // The server could not store a chunk (disk full): nothing after it was stored either.
+        // Reconnect with backoff; create-file resumes from what the server holds and resends.
+        else if (RESUME.has(frame.code) && frame.videoId === this.videoId) this.dropConnection();
         break;
       default:
         break;

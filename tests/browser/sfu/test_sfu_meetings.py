@@ -131,7 +131,7 @@ def test_webinar_viewer_watches_then_speaks_after_the_host_accepts(host, sfu_url
     viewer_id = viewer.evaluate("() => window.parleyRoom.me.id")
     subscriber = viewer.evaluate("() => window.parleyRoom.sfu.sub.pc.localDescription.sdp.length")
 
-    viewer.get_by_role("button", name="Request to speak").click()
+    viewer.get_by_role("button", name="Raise hand").click()
     host_page.get_by_role("button", name="Accept").click()
     expect(viewer.get_by_role("button", name="Microphone")).to_be_visible()
     assert wait_for_remote_videos(host_page, 1) == ["Hedy Lamarr"]
