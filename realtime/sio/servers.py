@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 #: Why a connection was refused, by the native socket's close code (``connect_error``'s message).
 REFUSALS = {
     4003: "removed", 4401: "unauthorised", 4403: "forbidden", 4404: "unknown_site", 4409: "room_full",
+    4410: "meeting_ended",
     4500: "internal_error", 4503: "try_later",
 }
 
