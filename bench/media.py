@@ -310,7 +310,11 @@ def main() -> None:
     parser.add_argument("--no-simulcast", action="store_true")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--out", help="append the rows (JSON lines) to this file")
+    parser.add_argument("--camera-file", help="a .y4m the fake camera plays instead of Chromium's built-in "
+                        "pattern (whose near-static picture leaves simulcast encoders far below target)")
     args = parser.parse_args()
+    if args.camera_file:
+        CHROMIUM_FLAGS.append(f"--use-file-for-fake-video-capture={args.camera_file}")
     rows = mesh_vs_sfu(args) if args.scenario == "mesh-vs-sfu" else fanout(args)
     if args.out:
         with open(args.out, "a") as f:
