@@ -3,6 +3,8 @@ many subscribers through Janus. Not run by CI; results go into docs/benchmarks.m
 
     .venv/bin/pip install -r bench/requirements.txt      # aiortc for the subscribers
     .venv/bin/python bench/media.py mesh-vs-sfu --sizes 2,4,6
+    ffmpeg -f lavfi -i testsrc2=size=640x360:rate=15 -t 10 -pix_fmt yuv420p /tmp/cam.y4m
+    .venv/bin/python bench/media.py mesh-vs-sfu --sizes 2,4,6 --camera-file /tmp/cam.y4m
     .venv/bin/python bench/media.py fanout --subscribers 10,25,50
 
 - ``mesh-vs-sfu``: N Chromium pages (one browser, one context each, fake 640×360 camera at
