@@ -3,7 +3,8 @@
 
 Speaks three dialects over aiohttp's websocket client (C frame parser):
 ``parley`` (the room socket's ``sendDrawingData``), ``raw`` (the same JSON, relayed as
-is) and ``socketio`` (Engine.IO v4 / Socket.IO v5 text packets, ``draw`` events).
+is), ``socketio`` (Engine.IO v4 / Socket.IO v5 text packets, ``draw`` events) and
+``parley-sio`` (Parley's room socket over Socket.IO: ``sendDrawingData`` events).
 
 Each stroke carries its send time; receivers record latency and count deliveries in the
 measurement window. Prints one JSON line of results.
@@ -41,6 +42,8 @@ def chat_text(dialect: str, i: int, n: int) -> str:
     msg = f"chat {i}/{n} ts={time.time()!r};"
     if dialect == "socketio":
         return "42" + json.dumps(["chat", {"msg": msg}])
+    if dialect == "parley-sio":
+        return "42" + json.dumps(["chat-box", {"msg": msg, "clientId": f"{i}-{n}"}])
     return json.dumps({"type": "chat-box", "msg": msg, "clientId": f"{i}-{n}"})
 
 
@@ -61,11 +64,14 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
     async with session.ws_connect(url, max_msg_size=2**20, autoping=True, compress=0) as ws:
         if args.dialect == "parley":
             await ws.receive()  # room_state
-        elif args.dialect == "socketio":
+        elif args.dialect in SOCKETIO:
             await ws.receive()  # Engine.IO open
             await ws.send_str("40")
             while not (await ws.receive()).data.startswith("40"):
                 pass
+            if args.dialect == "parley-sio":
+                while "room_state" not in (await ws.receive()).data:
+                    pass
         ready.set()
         drawer = index < args.drawers
 
@@ -82,6 +88,8 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
                     text = json.dumps({"type": "sendDrawingData", "msg": body})
                 elif args.dialect == "raw":
                     text = json.dumps({"type": "sendDrawingData", "msg": body})
+                elif args.dialect == "parley-sio":
+                    text = "42" + json.dumps(["sendDrawingData", {"msg": body}])
                 else:
                     text = "42" + json.dumps(["draw", body])
                 await ws.send_str(text)
@@ -116,7 +124,7 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
                     stats.slow_down += 1
                     continue
             if stats.measuring:
-                if args.dialect == "socketio" and data == "2":
+                if args.dialect in SOCKETIO and data == "2":
                     await ws.send_str("3")
                     continue
                 if marker not in data:  # presence and other frames are not deliveries of a stroke
@@ -125,7 +133,7 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
                 seen += 1
                 if seen & 7 == 0 or args.kind == "chat":  # every 8th stroke keeps the generator light
                     stats.latencies.append(time.time() - extract_ts(data, marker))
-            elif args.dialect == "socketio" and data == "2":
+            elif args.dialect in SOCKETIO and data == "2":
                 await ws.send_str("3")
         if task:
             task.cancel()
@@ -133,6 +141,7 @@ async def client(session, args, url: str, index: int, stats: Stats, ready: async
 
 start = asyncio.Event()
 sending_done = asyncio.Event()
+SOCKETIO = ("socketio", "parley-sio")
 
 
 async def main(args):
@@ -176,7 +185,7 @@ async def main(args):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("dialect", choices=["parley", "raw", "socketio"])
+    parser.add_argument("dialect", choices=["parley", "raw", "socketio", "parley-sio"])
     parser.add_argument("url_template", help="websocket URL; {i} is replaced by the client's index")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--drawers", type=int, default=4)

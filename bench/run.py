@@ -104,12 +104,15 @@ def start(kind: str, args) -> tuple[subprocess.Popen, str, object]:
     cmd = [PY, os.environ.get("PARLEY_BENCH_SERVER") or str(BASE / "bench" / "parley_server.py"), str(port)]
     proc = subprocess.Popen(pinned(0, cmd), cwd=BASE, env=env)
     wait_port(port, proc)
+    if kind == "parley-sio":
+        url = f"ws://127.0.0.1:{port}/erizocontroller/socket.io/?EIO=4&transport=websocket&token={token}"
+        return proc, url, data_dir
     return proc, f"ws://127.0.0.1:{port}/ws/rooms/{room_id}/?token={token}", data_dir
 
 
 def measure(kind: str, scenario: dict, args) -> dict:
     proc, url, data_dir = start(kind, args)
-    dialect = "socketio" if kind == "socketio" else ("raw" if kind == "raw" else "parley")
+    dialect = kind
     try:
         cmd = [PY, str(BASE / "bench" / "loadgen.py"), dialect, url, "--clients", str(scenario["clients"]),
                "--drawers", str(scenario["drawers"]), "--rate", str(scenario["rate"]),
@@ -132,7 +135,7 @@ def measure(kind: str, scenario: dict, args) -> dict:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", action="append", choices=["raw", "socketio", "parley"])
+    parser.add_argument("--only", action="append", choices=["raw", "socketio", "parley", "parley-sio"])
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS))
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=15,

@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels (tenant-resolved) for WebSockets."""
+"""ASGI entry point: Django for HTTP, Channels (tenant-resolved) for WebSockets, and the seed's
+Socket.IO paths (``realtime.sio``) in front of both."""
 
 import os
 
@@ -12,10 +13,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from portal.tenancy import TenantASGIMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.sio.asgi import SocketIOMount  # noqa: E402
 
-application = ProtocolTypeRouter(
+application = SocketIOMount(ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": TenantASGIMiddleware(URLRouter(websocket_urlpatterns)),
     }
-)
+))

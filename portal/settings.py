@@ -234,8 +234,11 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "/media/"  # never served publicly; files go through authorised views
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected static files are public (nginx's workers serve them in the production path), so they
+# live outside the private DATA_DIR and are written world-readable whatever PARLEY_UMASK says.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT.chmod(0o755)
 # Browser libraries come from npm (package.json + package-lock.json, installed by `make install`)
 # and are served as /static/vendor/<name>/…; only the folders named here are exposed.
 NODE_MODULES = BASE_DIR / "node_modules"
@@ -277,7 +280,10 @@ else:
     }
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
 
 # --- Background tasks ------------------------------------------------------------------------

@@ -74,6 +74,10 @@ async def _walk(conn, kind: str, frame: dict) -> None:
     out["id"] = conn.pid
     out["username"] = conn.username
     out["time"] = now_ms()
+    seed_id = event.seed_id
+    if seed_id is not None:  # the seed's meaning of id, when given; the sender aside
+        out["senderId"] = conn.pid
+        out["id"] = out.get(seed_id, conn.pid)
     if event.prepare is not None:
         answer = await event.prepare(conn, out)
         if event.route == REPLY:

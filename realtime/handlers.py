@@ -176,7 +176,9 @@ async def _meeting_of_room(conn, meeting_id: str) -> bool:
 
 # --- whiteboard -----------------------------------------------------------------------------------
 async def whiteboard_toggle(conn, frame: dict) -> None:
-    await conn.store.meta_set(conn.key, whiteboard=frame["msg"]["flag"])
+    # The host who turned it on is the board's owner, whom the seed asks for its state.
+    owner = conn.pid if frame["msg"]["flag"] else None
+    await conn.store.meta_set(conn.key, whiteboard=frame["msg"]["flag"], whiteboardOwner=owner)
 
 
 #: Largest whiteboard answer frame; a bigger board goes out in parts (daphne's and browsers'
@@ -194,6 +196,13 @@ async def whiteboard_state(conn, frame: dict) -> list[str]:
     parts = _stroke_parts([encode(s) for s in state["strokes"]],
                           budget=WB_PART_BYTES - _PART_OVERHEAD - len(encode(head).encode()))
     envelope = {"id": "server", "username": "", "time": now_ms()}
+    owner = meta.get("whiteboardOwner")
+    if owner and owner != conn.pid and meta.get("whiteboard"):
+        # As in the seed, the owner is asked too (its answer, white-board-stage, goes to the room).
+        ask = {"type": "whiteBoardStateRequest", "id": conn.pid, "username": conn.username,
+               "time": envelope["time"], "msg": stamp}
+        await conn.hub.publish(conn.key, {"route": "one", "target": owner, "sender": conn.pid,
+                                          "text": encode(ask)})
     if len(parts) > 1:
         head["parts"] = len(parts)
     texts = [_with_strokes({"type": "white-board-stage", **envelope, "msg": head}, parts[0])]

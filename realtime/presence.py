@@ -10,8 +10,12 @@ from realtime.store import get_store, public_entry
 
 
 async def view_count_frame(key: str) -> str:
-    roster = await get_store().roster(key)
-    return encode({"type": "view_count", "count": len(roster), "time": now_ms()})
+    """``count``: people connected now; ``views``: joins since the room's state began (the seed's
+    "total views", which only grows)."""
+    store = get_store()
+    roster = await store.roster(key)
+    views = (await store.meta(key)).get("views", len(roster))
+    return encode({"type": "view_count", "count": len(roster), "views": views, "time": now_ms()})
 
 
 async def announce_joined(hub, key: str, entry: dict) -> None:

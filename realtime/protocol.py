@@ -16,6 +16,7 @@ documentation and are refused when a client sends them.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from portal.plans.catalogue import feature_known
 from realtime import handlers as h
@@ -93,6 +94,12 @@ class Event:
     example: dict = field(default_factory=dict)
     feature: str = ""                     # the plan feature (portal.plans) the event belongs to
 
+    @cached_property
+    def seed_id(self) -> str | None:
+        """The field the seed calls ``id`` (the participant answered, the old stream, the
+        product), if this event has one: relayed as ``id`` too, the sender as ``senderId``."""
+        return next((name for name, spec in self.fields.items() if spec.alias == "id"), None)
+
     def may_send(self, role: str) -> bool:
         return role in SENDERS[self.sender]
 
@@ -150,7 +157,8 @@ for _event in (
     Event("lower-hand", ANYONE, HOSTS, "The sender lowers their raised hand (Parley's addition).",
           after=h.hand_self_lower, feature="participant_controls"),
     Event("request-mic-accepted", HOST, TARGET, "Host grants a mic request.",
-          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.mic_granted,
+          # the grant is stored before the viewer hears of it: its mic-accepted-ack may follow at once
+          {"userId": Field(str, max_len=ID, alias="id")}, target="userId", prepare=h.mic_granted,
           feature="participant_controls"),
     Event("request-mic-rejected", HOST, TARGET, "Host declines a mic request.",
           {"userId": Field(str, max_len=ID, alias="id")}, target="userId", after=h.hand_lower,

@@ -117,6 +117,8 @@ class MemoryStore:
                 del self._rosters[key]
             return False
         roster[entry["id"]] = entry
+        meta = self._meta.setdefault(key, {})
+        meta["views"] = meta.get("views", 0) + 1  # every join counts: the seed's "total views"
         self._touch(key)
         return True
 
@@ -276,6 +278,9 @@ class RedisStore:
         ok = await r.eval(
             _JOIN, 1, self._k("presence", key), entry["id"], json.dumps(entry), limit or 0, state_ttl()
         )
+        if ok:  # every join counts: the seed's "total views" (a JSON integer, as meta() reads it)
+            await r.hincrby(self._k("meta", key), "views", 1)
+            await r.expire(self._k("meta", key), state_ttl())
         return bool(ok)
 
     async def restore(self, key: str, entries: list[dict]) -> list[dict]:

@@ -68,7 +68,7 @@ def test_scheduling_creates_room_and_meeting_and_shows_the_invite_link(host):
     assert "Quarterly planning" in page
     assert f'value="http://testserver/join/{meeting.invite_code}"' in page
     assert re.search(r'<input id="invite-link" type="text" readonly', page)
-    assert f'href="/meetings/{meeting.pk}/room">Join</a>' in page
+    assert f'href="/meetings/{meeting.pk}/prejoin">Join</a>' in page
 
 
 def test_scheduling_rejects_a_missing_title(host):

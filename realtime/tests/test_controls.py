@@ -71,11 +71,19 @@ async def test_mic_request_flow(cast):
     assert await p.nothing()
     await h.send({"type": "request-mic-accepted", "id": v.id})  # the seed's spelling of the target
     ok = await v.recv()
-    assert (ok["type"], ok["userId"], ok["id"]) == ("request-mic-accepted", v.id, h.id)
+    # the seed's meaning of id (the participant answered); the host who answered is senderId
+    assert (ok["type"], ok["userId"], ok["id"], ok["senderId"]) == ("request-mic-accepted", v.id, v.id, h.id)
     assert await p.nothing()
     await v.send({"type": "mic-accepted-ack", "id": "old-stream", "newId": "new-stream"})
     ack = await h.recv()
-    assert (ack["oldId"], ack["newId"], ack["id"]) == ("old-stream", "new-stream", v.id)
+    assert (ack["oldId"], ack["newId"], ack["id"]) == ("old-stream", "new-stream", "old-stream")
+    assert ack["senderId"] == v.id
+    await v.send({"type": "mic-accepted-ack", "newId": "newer-stream"})  # no old stream: id is the sender
+    ack = await h.recv()
+    assert (ack["id"], ack["newId"], ack["senderId"]) == (v.id, "newer-stream", v.id)
+    await p.send({"type": "product-selected", "id": "sku-9"})
+    picked = await h.recv()
+    assert (picked["id"], picked["productId"], picked["senderId"]) == ("sku-9", "sku-9", p.id)
 
 
 async def test_chat_is_persisted_and_shown_to_joiners(cast, meeting, client_for):

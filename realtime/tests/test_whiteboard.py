@@ -61,3 +61,25 @@ async def test_200_strokes_arrive_in_order(client_for):
     assert [s["payload"]["n"] for s in (await state_of(b))["strokes"]] == list(range(200))
     await a.close()
     await b.close()
+
+
+async def test_the_boards_owner_is_asked_too_as_in_the_seed(client_for):
+    """The server answers whiteBoardStateRequest; the host who turned the board on is also asked
+    (the seed's flow), and its white-board-stage reaches the asker."""
+    h = await client_for("host", "Alice")
+    await h.send({"type": "whiteBoardToggle", "msg": {"flag": True}})
+    late = await client_for("participant", "Late")
+    await state_of(late)  # the server's answer
+    ask = await h.recv_type("whiteBoardStateRequest")
+    assert (ask["id"], ask["msg"]["socketId"]) == (late.id, late.id)
+    await h.send({"type": "white-board-stage", "msg": {"stage": {"attrs": {"w": 1}, "children": []}}})
+    answer = await late.recv_type("white-board-stage")
+    assert (answer["id"], answer["msg"]["stage"]["attrs"]) == (h.id, {"w": 1})
+    # the owner asking gets the server's answer only; a board turned off has no owner to ask
+    await state_of(h)
+    await h.send({"type": "whiteBoardToggle", "msg": {"flag": False}})
+    await late.recv_type("whiteBoardToggle")
+    await state_of(late)
+    assert await h.nothing()
+    await h.close()
+    await late.close()

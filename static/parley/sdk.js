@@ -223,7 +223,7 @@ export class Room extends Emitter {
         this.status = "ended";
         this.#resetPeers();
         break;
-      // Routed to the requester only (userId names them; id is the host who answered).
+      // Routed to the requester only (userId and, as in the seed, id name them; senderId is the host).
       case "request-mic-accepted":
         if (frame.userId === undefined || this.#isMe(frame.userId)) this.emit("mic-accepted", frame);
         break;

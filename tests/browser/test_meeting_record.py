@@ -113,12 +113,12 @@ def test_analytics_charts_demo_sessions_and_a_filter_changes_the_numbers(
     everything = AnalyticsSession.objects.filter(tenant=tenant_a, ended_at__isnull=False).count()
     expect(total).to_have_text(f"{everything:,}")
     for chart in ("days", "types", "locations", "cities"):
-        # Chart.js drew on the canvas: some pixels are not transparent.
-        assert page.evaluate("""(name) => {
+        # Chart.js drew on the canvas (on a later animation frame): some pixels are not transparent.
+        page.wait_for_function("""(name) => {
           const c = document.querySelector(`[data-chart="${name}"]`);
           const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
           for (let i = 3; i < px.length; i += 4) if (px[i] > 0) return true;
-          return false; }""", chart), chart
+          return false; }""", arg=chart)
     expect(page.locator('[data-table="types"] tbody tr')).to_have_count(4)
     screenshot(page, "analytics-all")
 

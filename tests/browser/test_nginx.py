@@ -162,3 +162,53 @@ def test_one_recording_stays_on_one_process_across_reconnects(prod, host):
     assert (prod.media_root / track.path).read_bytes() == data
     served = prod.upstreams_of("/ws/recording/", before + 4)[before:]
     assert len(served) == 4 and len(set(served)) == 1, served  # hashed on the token: one process
+
+
+@pytest.mark.django_db(transaction=True)
+def test_socketio_long_polling_sticks_to_one_process(prod, host):
+    """Socket.IO through nginx: an Engine.IO session (long-polling, then the upgrade) stays on the
+    process that opened it, and meets a native socket of the same room across processes."""
+    import socketio
+
+    from meetings.services.rooms import room_create
+    from meetings.tokens import room_token_mint
+
+    room = room_create(owner=host, name="Socket.IO behind nginx")
+
+    def mint(role, name):
+        return room_token_mint(tenant_id=room.tenant_id, room_id=room.pk, role=role, name=name)
+
+    async def run():
+        got: asyncio.Queue = asyncio.Queue()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("*", lambda event, data=None: got.put_nowait((event, data)))
+        await client.connect(prod.url, socketio_path="/erizocontroller/socket.io", auth={"token": mint(
+            "participant", "Bob")}, transports=["polling"], wait_timeout=10)
+
+        async def next_event(name):
+            async with asyncio.timeout(10):
+                while True:
+                    event, data = await got.get()
+                    if event == name:
+                        return data
+
+        bob = (await next_event("room_state"))["you"]["id"]
+        for n in range(3):  # several long-polls and posts, each through nginx
+            await client.call("chat-box", {"msg": f"poll {n}"}, timeout=10)
+        url = f"{prod.url.replace('http', 'ws')}/ws/rooms/{room.pk}/?token={mint('host', 'Alice')}"
+        async with websockets.connect(url, origin=prod.url) as ws:
+            await client.emit("chat-box", {"msg": "to the native socket"})
+            async with asyncio.timeout(10):
+                while (frame := json.loads(await ws.recv())).get("msg") != "to the native socket":
+                    pass
+            assert frame["id"] == bob
+            await ws.send(json.dumps({"type": "chat-box", "msg": "to Socket.IO"}))
+            assert (await next_event("chat-box"))["msg"] == "to Socket.IO"
+        await client.eio.disconnect(abort=True)  # (python-engineio's client would wait out a long-poll)
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop may be running in this thread
+        pool.submit(asyncio.run, run()).result()
+    pattern = re.compile(r'"(?:GET|POST) /erizocontroller/socket\.io/\S*sid=\S* HTTP/1.1" \d+ \d+ '
+                         r"upstream=(\S+)")
+    served = pattern.findall((prod.run_dir / "nginx-access.log").read_text())
+    assert len(served) >= 6 and len(set(served)) == 1, served  # every request of the session: one process

@@ -75,7 +75,8 @@ export function mount({ room, config }) {
   room.on("view-count", ({ count }) => { $("[data-product-viewers]").textContent = String(count); });
   room.on("sell-live", (frame) => { selling = frame.flag !== false; if (!selling) show(null); });
   room.on("product-selected", (frame) => {
-    const host = room.participants.get(String(frame.id))?.role === "host";
+    // the sender is senderId (id is the product, as in the seed: docs/protocol.md)
+    const host = room.participants.get(String(frame.senderId ?? frame.id))?.role === "host";
     if (host) show({ productId: frame.productId, name: frame.name, price: frame.price });
     else if (isHost()) toast(`${frame.username || "A viewer"} is interested in ${products.find((p) => p.productId === frame.productId)?.name || "the product"}.`);
   });
