@@ -3,6 +3,8 @@ many subscribers through Janus. Not run by CI; results go into docs/benchmarks.m
 
     .venv/bin/pip install -r bench/requirements.txt      # aiortc for the subscribers
     .venv/bin/python bench/media.py mesh-vs-sfu --sizes 2,4,6
+    ffmpeg -f lavfi -i testsrc2=size=640x360:rate=15 -t 10 -pix_fmt yuv420p /tmp/cam.y4m
+    .venv/bin/python bench/media.py mesh-vs-sfu --sizes 2,4,6 --camera-file /tmp/cam.y4m
     .venv/bin/python bench/media.py fanout --subscribers 10,25,50
 
 - ``mesh-vs-sfu``: N Chromium pages (one browser, one context each, fake 640×360 camera at
@@ -310,7 +312,11 @@ def main() -> None:
     parser.add_argument("--no-simulcast", action="store_true")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--out", help="append the rows (JSON lines) to this file")
+    parser.add_argument("--camera-file", help="a .y4m the fake camera plays instead of Chromium's built-in "
+                        "pattern (whose near-static picture leaves simulcast encoders far below target)")
     args = parser.parse_args()
+    if args.camera_file:
+        CHROMIUM_FLAGS.append(f"--use-file-for-fake-video-capture={args.camera_file}")
     rows = mesh_vs_sfu(args) if args.scenario == "mesh-vs-sfu" else fanout(args)
     if args.out:
         with open(args.out, "a") as f:
