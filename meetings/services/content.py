@@ -134,20 +134,12 @@ def _room_file_store(*, room: Room, upload, uploaded_by, original_name: str, fil
 
 @transaction.atomic
 def room_files_delete(*, room: Room) -> int:
-    """Delete every file of the room; the stored bytes go once the rows are gone."""
+    """Delete every file of the room; the stored bytes go once the rows are gone
+    (meetings.cleanup)."""
     files = RoomFile.objects.select_for_update().filter(tenant_id=room.tenant_id, room=room)
-    paths = list(files.values_list("path", flat=True))
+    count = len(list(files))
     files.delete()
-
-    def remove_bytes():
-        for path in paths:
-            try:
-                default_storage.delete(path)
-            except OSError:
-                log.warning("Could not delete stored file %s", path, exc_info=True)
-
-    transaction.on_commit(remove_bytes)
-    return len(paths)
+    return count
 
 
 def transcript_line_add(*, meeting: Meeting, user_name: str, message: str) -> TranscriptEntry:
