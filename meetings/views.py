@@ -241,14 +241,20 @@ def analytics(request):
     })
 
 
+def _meeting_with_room(request, meeting_id: str):
+    """The user's meeting, for the ways into its room (pre-join and the room itself)."""
+    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
+    if meeting.room is None:
+        raise Http404("This meeting has no room.")
+    return meeting
+
+
 @plan_feature("meetings")
 @never_cache
 @login_required
 def meeting_room(request, meeting_id: str):
     """The host's way in: a host token for the meeting's room."""
-    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
-    if meeting.room is None:
-        raise Http404("This meeting has no room.")
+    meeting = _meeting_with_room(request, meeting_id)
     if meeting.closed_at is not None:
         return _closed(request, meeting, "ended")
     token = room_token_issue(
@@ -264,9 +270,7 @@ def meeting_room(request, meeting_id: str):
 @login_required
 def meeting_prejoin(request, meeting_id: str):
     """The host's pre-join step: camera preview and device choice, then the room."""
-    meeting = meeting_get_for_user(user=request.user, meeting_id=meeting_id)
-    if meeting.room is None:
-        raise Http404("This meeting has no room.")
+    meeting = _meeting_with_room(request, meeting_id)
     if meeting.closed_at is not None:
         return _closed(request, meeting, "ended")
     return render(request, "meetings/prejoin.html", {"meeting": meeting, "name": _display_name(request.user)})
